@@ -1,0 +1,34 @@
+/** Timeout policies on the success path: what one successful call costs on top of the work. */
+import { timeout as cockatielTimeout, TimeoutStrategy } from 'cockatiel';
+import pTimeout from 'p-timeout';
+import { timeout } from '../dist/timeout/index.js';
+import type { Comparison, Suite } from './harness.ts';
+
+const work = async (): Promise<number> => 1;
+const workWithSignal = async (signal: AbortSignal): Promise<number> => (signal.aborted ? 0 : 1);
+
+export const timeoutSuite: Suite = {
+  name: 'timeout, successful call',
+  cases: {
+    'await fn()': () => work(),
+    'p-timeout': () => pTimeout(work(), { milliseconds: 1000 }),
+    'p-timeout + AbortController': () => {
+      const controller = new AbortController();
+      return pTimeout(workWithSignal(controller.signal), { milliseconds: 1000 });
+    },
+    'cockatiel timeout (cooperative)': (() => {
+      const policy = cockatielTimeout(1000, TimeoutStrategy.Cooperative);
+      return () => policy.execute(({ signal }) => workWithSignal(signal));
+    })(),
+    'bulwark timeout': (() => {
+      const policy = timeout(1000);
+      return () => policy.execute(({ signal }) => workWithSignal(signal));
+    })(),
+  },
+};
+
+export const timeoutComparisons: Comparison[] = [
+  { subject: 'bulwark timeout', anchor: 'p-timeout', target: 0.5 },
+  { subject: 'bulwark timeout', anchor: 'p-timeout + AbortController', target: 0.5 },
+  { subject: 'bulwark timeout', anchor: 'cockatiel timeout (cooperative)', target: 0.5 },
+];

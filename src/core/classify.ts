@@ -1,0 +1,142 @@
+/**
+ * What is retried is decided here and nowhere else. Retry, the circuit breaker and anything a
+ * user builds on them call {@link classify}; the table is in docs/core.md.
+ */
+
+import { CircuitOpenError, ConfigError, PermanentError, RetryableError, TimeoutError } from './errors.js';
+import { readProp } from './read.js';
+
+/** `'retryable'`: trying again may succeed. `'permanent'`: it cannot; fail now. */
+export type ErrorClass = 'retryable' | 'permanent';
+
+/** Options of {@link classify}. */
+export interface ClassifyOptions {
+  /** The caller's signal: when it is aborted, its reason is the caller giving up, so permanent. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Error codes of Node's sockets and DNS, and of undici (fetch), that mean "the network failed". */
+export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** HTTP statuses that say "try again later"; every other status on an error is permanent. */
+export const RETRYABLE_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+const PROGRAMMING_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
+const MAX_CAUSE_DEPTH = 8;
+
+function isErrorLike(value: unknown): value is Error {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+}
+
+/** The HTTP status carried by an error, from `status`, `statusCode` or `response.status`. */
+export function httpStatusOf(err: unknown): number | undefined {
+  for (const candidate of [
+    readProp(err, 'status'),
+    readProp(err, 'statusCode'),
+    readProp(readProp(err, 'response'), 'status'),
+  ]) {
+    if (typeof candidate === 'number' && Number.isInteger(candidate) && candidate >= 100 && candidate <= 599) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+function hasNetworkCode(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    const code = readProp(current, 'code');
+    if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return true;
+    current = readProp(current, 'cause');
+  }
+  return false;
+}
+
+function safeName(err: Error): string {
+  const name = readProp(err, 'name');
+  return typeof name === 'string' ? name : '';
+}
+
+/**
+ * Decides whether a failure is worth retrying. The rules, first match wins:
+ *
+ * 1. Not an Error (a string, `undefined`, a plain object): permanent.
+ * 2. `RetryableError`, bulwark's `TimeoutError`, or any error named `TimeoutError`
+ *    (`AbortSignal.timeout()`): retryable. `PermanentError`, `ConfigError`, `CircuitOpenError`: permanent.
+ * 3. An abort by the caller: an error named `AbortError`, or the reason of `options.signal` once
+ *    it is aborted: permanent.
+ * 4. An HTTP status on `status`, `statusCode` or `response.status`: 408, 425, 429, 500, 502, 503,
+ *    504 are retryable; any other status is permanent.
+ * 5. A network error code (ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, EAI_AGAIN, ENETUNREACH,
+ *    EHOSTUNREACH, ECONNABORTED, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, UND_ERR_HEADERS_TIMEOUT,
+ *    UND_ERR_BODY_TIMEOUT) on the error or anywhere on its `cause` chain: retryable.
+ * 6. fetch's network failure, a `TypeError` "fetch failed" with a `cause`: retryable.
+ * 7. Programming errors (`TypeError`, `RangeError`, `ReferenceError`, `SyntaxError`): permanent.
+ * 8. Any other Error: retryable.
+ *
+ * It never throws, whatever it is given.
+ *
+ * @example
+ * ```ts
+ * import { classify, PermanentError } from 'bulwark';
+ *
+ * classify(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })); // 'retryable'
+ * classify(Object.assign(new Error('Not Found'), { status: 404 })); // 'permanent'
+ * classify(new PermanentError('bad input')); // 'permanent'
+ * ```
+ */
+export function classify(err: unknown, options?: ClassifyOptions): ErrorClass {
+  if (!isErrorLike(err)) return 'permanent';
+  if (err instanceof RetryableError || err instanceof TimeoutError) return 'retryable';
+  if (err instanceof PermanentError || err instanceof ConfigError || err instanceof CircuitOpenError) {
+    return 'permanent';
+  }
+  const name = safeName(err);
+  if (name === 'TimeoutError') return 'retryable';
+  if (name === 'AbortError') return 'permanent';
+  const signal = options?.signal;
+  if (signal?.aborted && signal.reason === err) return 'permanent';
+
+  const status = httpStatusOf(err);
+  if (status !== undefined) return RETRYABLE_HTTP_STATUSES.has(status) ? 'retryable' : 'permanent';
+  if (hasNetworkCode(err)) return 'retryable';
+  if (name === 'TypeError' && err.message === 'fetch failed' && readProp(err, 'cause') !== undefined) {
+    return 'retryable';
+  }
+  if (PROGRAMMING_ERRORS.has(name) || err instanceof TypeError || err instanceof RangeError) return 'permanent';
+  if (err instanceof ReferenceError || err instanceof SyntaxError) return 'permanent';
+  return 'retryable';
+}
+
+/**
+ * `classify(err, options) === 'retryable'`: the default `shouldRetry` of retry and `isFailure`
+ * of the circuit breaker.
+ *
+ * @example
+ * ```ts
+ * import { isRetryable } from 'bulwark';
+ *
+ * try {
+ *   await send(job);
+ * } catch (err) {
+ *   if (isRetryable(err)) queue.requeue(job);
+ *   else queue.deadLetter(job, err);
+ * }
+ * ```
+ */
+export function isRetryable(err: unknown, options?: ClassifyOptions): boolean {
+  return classify(err, options) === 'retryable';
+}

@@ -1,0 +1,27 @@
+export { abortReason, onAbort } from './abort.js';
+export type { ClassifyOptions, ErrorClass } from './classify.js';
+export { classify, httpStatusOf, isRetryable, RETRYABLE_HTTP_STATUSES, RETRYABLE_NETWORK_CODES } from './classify.js';
+export type { Clock } from './clock.js';
+export { isClock, systemClock } from './clock.js';
+export type {
+  CircuitOpenErrorOptions,
+  ConfigIssue,
+  ResilienceErrorCode,
+  ResilienceErrorOptions,
+  RetryableErrorOptions,
+  TimeoutErrorOptions,
+} from './errors.js';
+export {
+  CircuitOpenError,
+  ConfigError,
+  isResilienceError,
+  PermanentError,
+  ResilienceError,
+  RetryableError,
+  TimeoutError,
+} from './errors.js';
+export type { EventSource, Unsubscribe } from './listeners.js';
+export type { ComposedPolicy, ExecuteContext, ExecuteOptions, Policy, Work } from './policy.js';
+export { compose, isPolicy } from './policy.js';
+export type { RetryAfterOptions } from './retry-after.js';
+export { MAX_RETRY_AFTER_MS, retryAfterMs } from './retry-after.js';

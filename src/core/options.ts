@@ -1,0 +1,65 @@
+/**
+ * Option checks shared by every constructor: each error names the function, the option, the
+ * value it got with its type, and what would be valid.
+ */
+import { type Clock, isClock, systemClock } from './clock.js';
+import { describe } from './errors.js';
+
+/** Throws a TypeError naming any key of `options` not in `known` (a typo is caught at once). */
+export function checkKnownKeys(where: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `${where}: unknown option "${key}"; valid options are ${known.map((k) => `"${k}"`).join(', ')}`,
+      );
+    }
+  }
+}
+
+/** Throws a TypeError unless `options` is undefined or a plain object. */
+export function checkOptionsObject(where: string, options: unknown): asserts options is object | undefined {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new TypeError(`${where}: options must be an object; got ${describe(options)}`);
+  }
+}
+
+/** The `clock` option: a {@link Clock}, or the system clock when unset. */
+export function clockOption(where: string, value: unknown): Clock {
+  if (value === undefined) return systemClock;
+  if (!isClock(value)) {
+    throw new TypeError(
+      `${where}: option "clock" must be a Clock (an object with now, setTimeout and clearTimeout functions); got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A delay a timer can represent: greater than 0 (or at least 0 with `allowZero`) and at most
+ * {@link MAX_TIMER_MS}. A RangeError for anything else, a wrong type included.
+ */
+export function msOption(where: string, name: string, value: unknown, allowZero = false): number {
+  const low = allowZero
+    ? value === 0 || (typeof value === 'number' && value > 0)
+    : typeof value === 'number' && value > 0;
+  if (!low || (value as number) > MAX_TIMER_MS) {
+    throw new RangeError(
+      `${where}: option "${name}" must be a number of milliseconds ${allowZero ? 'from 0' : 'greater than 0'} up to ${MAX_TIMER_MS}; got ${describe(value)}`,
+    );
+  }
+  return value as number;
+}
+
+/** A non-empty string without control characters, used in errors, events and metric labels. */
+export function nameOption(where: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 128 || /[\p{Cc}]/u.test(value)) {
+    throw new TypeError(
+      `${where}: option "name" must be a string of 1 to 128 printable characters; got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The largest delay a runtime timer can represent (2^31 - 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

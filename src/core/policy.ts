@@ -1,0 +1,129 @@
+/**
+ * The contract every primitive shares, and `compose`, which nests them.
+ */
+
+/** What a policy hands the work it runs. */
+export interface ExecuteContext {
+  /**
+   * Aborts when the work is no longer wanted: its time ran out, or the caller gave up. Pass it
+   * on (`fetch(url, { signal })`) so the work stops too. Never aborted after the work succeeded.
+   */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  readonly attempt: number;
+}
+
+/** Per-call options of {@link Policy.execute}. */
+export interface ExecuteOptions {
+  /** The caller's signal: when it aborts, the call rejects at once with its reason. */
+  readonly signal?: AbortSignal | undefined;
+  /**
+   * The attempt an enclosing retry is on, handed down by `compose` so inner policies report it
+   * in their context. Leave it unset when calling a policy directly.
+   */
+  readonly attempt?: number | undefined;
+}
+
+/** The work a policy runs: sync or async, given the call's context. */
+export type Work<T> = (context: ExecuteContext) => T | PromiseLike<T>;
+
+/**
+ * A resilience primitive: it runs `fn` under some rule (a time limit, retries, a breaker) and
+ * settles with `fn`'s result or an error. Policies nest with {@link compose}.
+ *
+ * @example
+ * ```ts
+ * import type { Policy } from 'bulwark';
+ *
+ * async function getUser(policy: Policy, id: string) {
+ *   return policy.execute(async ({ signal }) => {
+ *     const res = await fetch(`https://api.example.com/users/${id}`, { signal });
+ *     return (await res.json()) as { id: string; name: string };
+ *   });
+ * }
+ * ```
+ */
+export interface Policy {
+  /** Runs `fn` under this policy; resolves with its value or rejects with why it failed. */
+  execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T>;
+}
+
+/** True when `value` looks like a {@link Policy}. */
+export function isPolicy(value: unknown): value is Policy {
+  return typeof value === 'object' && value !== null && typeof (value as Policy).execute === 'function';
+}
+
+/**
+ * A policy made of others, outermost first. Its parts stay reachable (for metrics and
+ * introspection) through `policies`.
+ */
+export interface ComposedPolicy extends Policy {
+  /** The parts, outermost first, exactly as given to {@link compose}. */
+  readonly policies: readonly Policy[];
+}
+
+class Composed implements ComposedPolicy {
+  readonly policies: readonly Policy[];
+
+  constructor(policies: readonly Policy[]) {
+    this.policies = policies;
+  }
+
+  execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    const { policies } = this;
+    const step = (index: number, context: ExecuteContext): T | PromiseLike<T> => {
+      const next = policies[index];
+      if (next === undefined) return fn(context);
+      return next.execute((inner) => step(index + 1, inner), { signal: context.signal, attempt: context.attempt });
+    };
+    const first = policies[0];
+    if (first === undefined) {
+      return runDirect(fn, options);
+    }
+    return first.execute((context) => step(1, context), options);
+  }
+}
+
+const neverAborted = new AbortController().signal;
+
+/** Runs `fn` with the caller's own context, as a policy with no rule would. */
+function runDirect<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+  const signal = options?.signal ?? neverAborted;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  try {
+    return Promise.resolve(fn({ signal, attempt: options?.attempt ?? 1 }));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Nests policies: the first is the outermost. `compose(a, b).execute(fn)` runs `a` around `b`
+ * around `fn`, and each inner policy receives the signal of the one around it, so a caller's
+ * abort or an outer timeout reaches the innermost work.
+ *
+ * The usual order is `compose(timeout(total), retry(...), breaker, timeout(perAttempt))`: a
+ * budget for the whole call, retries inside it, the breaker counting each attempt, and a limit
+ * on each attempt.
+ *
+ * @example
+ * ```ts
+ * import { compose } from 'bulwark';
+ * import { timeout } from 'bulwark/timeout';
+ *
+ * const policy = compose(timeout(10_000), timeout(2_000));
+ * const body = await policy.execute(async ({ signal }) => (await fetch(url, { signal })).text());
+ * ```
+ */
+export function compose(...policies: Policy[]): ComposedPolicy {
+  policies.forEach((policy, index) => {
+    if (!isPolicy(policy)) {
+      throw new TypeError(
+        `compose: argument ${index} must be a policy (an object with an execute method); got ${
+          policy === null ? 'null' : typeof policy
+        }`,
+      );
+    }
+  });
+  return new Composed(Object.freeze([...policies]));
+}

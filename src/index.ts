@@ -1,0 +1,10 @@
+/**
+ * `bulwark`: the platform-neutral API (core contracts and the call policies). It imports nothing
+ * from `node:`, so it runs in Node, Deno, Bun, browsers and workers. Node-only modules have
+ * their own subpaths.
+ *
+ * @packageDocumentation
+ */
+export * from './core/index.js';
+export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout/index.js';
+export { timeout } from './timeout/index.js';

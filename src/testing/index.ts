@@ -1,0 +1,7 @@
+/**
+ * `bulwark/testing`: fakes for your own test suites, so code that uses bulwark is tested with no
+ * real waiting.
+ *
+ * @packageDocumentation
+ */
+export { FakeClock } from './fake-clock.js';

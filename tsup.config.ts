@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup';
+
+// One entry per public subpath; shared code lands in chunks, so an error class is the same
+// object whichever subpath a user imports it from.
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    'timeout/index': 'src/timeout/index.ts',
+    'testing/index': 'src/testing/index.ts',
+  },
+  format: ['esm'],
+  target: 'node22',
+  platform: 'neutral',
+  dts: true,
+  sourcemap: false,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+});
