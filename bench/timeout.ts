@@ -12,6 +12,11 @@ export const timeoutSuite: Suite = {
   cases: {
     'await fn()': () => work(),
     'p-timeout': () => pTimeout(work(), { milliseconds: 1000 }),
+    // Not a target: shows how much of p-timeout's cost is the TimeoutError it builds up front.
+    'p-timeout, error built once': (() => {
+      const shared = new Error('timed out');
+      return () => pTimeout(work(), { milliseconds: 1000, message: shared });
+    })(),
     'p-timeout + AbortController': () => {
       const controller = new AbortController();
       return pTimeout(workWithSignal(controller.signal), { milliseconds: 1000 });
