@@ -28,7 +28,13 @@ export interface Row {
   readonly met: boolean;
 }
 
-export async function runSuites(suites: ReadonlyArray<{ suite: Suite; comparisons: Comparison[] }>): Promise<Row[]> {
+export interface Results {
+  /** Mean ns/op of every case, keyed `suite :: case`. */
+  readonly cases: ReadonlyMap<string, number>;
+  readonly rows: Row[];
+}
+
+export async function runSuites(suites: ReadonlyArray<{ suite: Suite; comparisons: Comparison[] }>): Promise<Results> {
   for (const { suite } of suites) {
     group(suite.name, () => {
       for (const [name, fn] of Object.entries(suite.cases)) {
@@ -55,11 +61,15 @@ export async function runSuites(suites: ReadonlyArray<{ suite: Suite; comparison
       rows.push({ suite: suite.name, ...c, subjectNs, anchorNs, ratio, met: ratio <= c.target });
     }
   }
-  return rows;
+  return { cases: avg, rows };
 }
 
-export function printRows(rows: readonly Row[]): void {
+export function printResults({ cases, rows }: Results): void {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  console.log('');
+  console.log(line(['case', 'ns/op']));
+  console.log(line(['---', '---:']));
+  for (const [name, ns] of cases) console.log(line([name, ns.toFixed(0)]));
   console.log('');
   console.log(line(['suite', 'bulwark', 'anchor', 'bulwark ns/op', 'anchor ns/op', 'ratio', 'target', 'met']));
   console.log(line(['---', '---', '---', '---:', '---:', '---:', '---:', '---']));

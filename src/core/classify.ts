@@ -15,7 +15,17 @@ export interface ClassifyOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Error codes of Node's sockets and DNS, and of undici (fetch), that mean "the network failed". */
+/**
+ * Error codes of Node's sockets and DNS, and of undici (fetch), that mean "the network failed";
+ * {@link classify} finds them on an error or anywhere on its `cause` chain.
+ *
+ * @example
+ * ```ts
+ * import { RETRYABLE_NETWORK_CODES } from 'bulwark';
+ *
+ * RETRYABLE_NETWORK_CODES.has('ECONNRESET'); // true
+ * ```
+ */
 export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -31,7 +41,16 @@ export const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-/** HTTP statuses that say "try again later"; every other status on an error is permanent. */
+/**
+ * HTTP statuses that say "try again later"; {@link classify} calls every other status permanent.
+ *
+ * @example
+ * ```ts
+ * import { RETRYABLE_HTTP_STATUSES } from 'bulwark';
+ *
+ * if (!res.ok && RETRYABLE_HTTP_STATUSES.has(res.status)) scheduleRetry();
+ * ```
+ */
 export const RETRYABLE_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 const PROGRAMMING_ERRORS = new Set(['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
@@ -41,7 +60,17 @@ function isErrorLike(value: unknown): value is Error {
   return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
 }
 
-/** The HTTP status carried by an error, from `status`, `statusCode` or `response.status`. */
+/**
+ * The HTTP status an error carries on `status`, `statusCode` or `response.status` (an integer
+ * from 100 to 599), as {@link classify} reads it; `undefined` when there is none.
+ *
+ * @example
+ * ```ts
+ * import { httpStatusOf } from 'bulwark';
+ *
+ * httpStatusOf(Object.assign(new Error('Bad Gateway'), { response: { status: 502 } })); // 502
+ * ```
+ */
 export function httpStatusOf(err: unknown): number | undefined {
   for (const candidate of [
     readProp(err, 'status'),

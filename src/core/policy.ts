@@ -48,7 +48,18 @@ export interface Policy {
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T>;
 }
 
-/** True when `value` looks like a {@link Policy}. */
+/**
+ * True when `value` looks like a {@link Policy} (an object with an `execute` method).
+ *
+ * @example
+ * ```ts
+ * import { isPolicy } from 'bulwark';
+ * import { timeout } from 'bulwark/timeout';
+ *
+ * isPolicy(timeout(100)); // true
+ * isPolicy({}); // false
+ * ```
+ */
 export function isPolicy(value: unknown): value is Policy {
   return typeof value === 'object' && value !== null && typeof (value as Policy).execute === 'function';
 }

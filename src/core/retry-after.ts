@@ -2,7 +2,17 @@ import { wallClockNow } from './clock.js';
 import { RetryableError } from './errors.js';
 import { readProp } from './read.js';
 
-/** No server-requested wait is taken longer than this (24 h); longer is a misconfigured server. */
+/**
+ * The longest wait {@link retryAfterMs} ever returns (24 h): a server asking for more is
+ * misconfigured, and a timer cannot hold much more (2^31 - 1 ms is about 24.8 days).
+ *
+ * @example
+ * ```ts
+ * import { MAX_RETRY_AFTER_MS } from 'bulwark';
+ *
+ * MAX_RETRY_AFTER_MS; // 86_400_000
+ * ```
+ */
 export const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
 /** Options of {@link retryAfterMs}. */
