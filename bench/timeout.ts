@@ -1,7 +1,8 @@
 /** Timeout policies on the success path: what one successful call costs on top of the work. */
+
+import { timeout } from 'bulwark/timeout';
 import { timeout as cockatielTimeout, TimeoutStrategy } from 'cockatiel';
 import pTimeout from 'p-timeout';
-import { timeout } from '../dist/timeout/index.js';
 import type { Comparison, Suite } from './harness.ts';
 
 const work = async (): Promise<number> => 1;
