@@ -6,6 +6,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'timeout/index': 'src/timeout/index.ts',
+    'retry/index': 'src/retry/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],

@@ -1,5 +1,11 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
 import { printResults, runSuites } from './harness.ts';
+import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
-printResults(await runSuites([{ suite: timeoutSuite, comparisons: timeoutComparisons }]));
+printResults(
+  await runSuites([
+    { suite: timeoutSuite, comparisons: timeoutComparisons },
+    { suite: retrySuite, comparisons: retryComparisons },
+  ]),
+);

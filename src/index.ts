@@ -6,5 +6,16 @@
  * @packageDocumentation
  */
 export * from './core/index.js';
+export type {
+  GiveUpReason,
+  RetryBudget,
+  RetryBudgetOptions,
+  RetryBudgetStats,
+  RetryDecisionContext,
+  RetryEvents,
+  RetryOptions,
+  RetryPolicy,
+} from './retry/index.js';
+export { retry, retryBudget } from './retry/index.js';
 export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout/index.js';
 export { timeout } from './timeout/index.js';

@@ -1,4 +1,14 @@
 export { abortReason, onAbort } from './abort.js';
+export type {
+  Backoff,
+  BackoffContext,
+  BackoffFunction,
+  BackoffOption,
+  ConstantOptions,
+  ExponentialOptions,
+  Jitter,
+} from './backoff.js';
+export { constant, exponential, fromDelays } from './backoff.js';
 export type { ClassifyOptions, ErrorClass } from './classify.js';
 export { classify, httpStatusOf, isRetryable, RETRYABLE_HTTP_STATUSES, RETRYABLE_NETWORK_CODES } from './classify.js';
 export type { Clock } from './clock.js';

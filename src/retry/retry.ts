@@ -1,0 +1,329 @@
+import pRetry from 'p-retry';
+import { abortReason } from '../core/abort.js';
+import { runAttempt } from '../core/attempt.js';
+import { type BackoffOption, exponential, isBackoffOption, nextDelay } from '../core/backoff.js';
+import { isRetryable } from '../core/classify.js';
+import type { Clock } from '../core/clock.js';
+import { describe } from '../core/errors.js';
+import { Emitter, type EventSource } from '../core/listeners.js';
+import { checkKnownKeys, checkOptionsObject, clockOption, nameOption } from '../core/options.js';
+import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import { retryAfterMs } from '../core/retry-after.js';
+import { sleep } from '../core/sleep.js';
+import { isRetryBudget, type RetryBudget } from './budget.js';
+
+/** What `shouldRetry` is told besides the error. */
+export interface RetryDecisionContext {
+  /** The attempt that just failed: 1 for the first. */
+  readonly attempt: number;
+  /** Milliseconds since the first attempt started. */
+  readonly elapsedMs: number;
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Attempts in total, the first included (default 3). `Infinity` needs `maxElapsedMs`. */
+  readonly attempts?: number | undefined;
+  /** Delays between attempts (default `exponential()`: 1 s, 2 s, 4 s... up to 10 s, full jitter). */
+  readonly backoff?: BackoffOption | undefined;
+  /** Total time budget from the first attempt; a wait that would end past it is not started. */
+  readonly maxElapsedMs?: number | undefined;
+  /** Whether an error is worth another attempt (default `isRetryable`). Throwing counts as no. */
+  readonly shouldRetry?:
+    | ((error: unknown, context: RetryDecisionContext) => boolean | PromiseLike<boolean>)
+    | undefined;
+  /** Longest server-requested wait honoured, in ms (default 60000); longer ones are cut to it. */
+  readonly maxRetryAfterMs?: number | undefined;
+  /** A budget shared with other calls that caps retries as a share of first attempts. */
+  readonly budget?: RetryBudget | undefined;
+  /** Names the policy in events and metrics (default `'retry'`). */
+  readonly name?: string | undefined;
+  /** Where time comes from (default: the system clock). */
+  readonly clock?: Clock | undefined;
+  /** Source of jitter, returning [0, 1) (default `Math.random`). */
+  readonly random?: (() => number) | undefined;
+}
+
+/** Why a retry policy stopped trying. */
+export type GiveUpReason = 'exhausted' | 'permanent' | 'budget' | 'deadline' | 'aborted';
+
+/** Events of a {@link RetryPolicy}. */
+export interface RetryEvents {
+  /** An attempt failed and another follows after `delayMs`. */
+  retry: {
+    /** The policy's name. */
+    readonly name: string;
+    /** The attempt that failed: 1 for the first. */
+    readonly attempt: number;
+    /** Why it failed. */
+    readonly error: unknown;
+    /** The wait before the next attempt. */
+    readonly delayMs: number;
+  };
+  /** The call failed for good. */
+  giveUp: {
+    /** The policy's name. */
+    readonly name: string;
+    /** Attempts made. */
+    readonly attempts: number;
+    /** The error the call rejects with. */
+    readonly error: unknown;
+    /** Why no further attempt was made. */
+    readonly reason: GiveUpReason;
+  };
+  /** The call succeeded. */
+  success: {
+    /** The policy's name. */
+    readonly name: string;
+    /** Attempts made, the successful one included. */
+    readonly attempts: number;
+  };
+}
+
+/** A {@link Policy} that tries again what failed for a transient reason. Made by {@link retry}. */
+export interface RetryPolicy extends Policy, EventSource<RetryEvents> {
+  /** The policy's name. */
+  readonly name: string;
+  /** Attempts in total, the first included. */
+  readonly attempts: number;
+}
+
+const KNOWN_OPTIONS = [
+  'attempts',
+  'backoff',
+  'maxElapsedMs',
+  'shouldRetry',
+  'maxRetryAfterMs',
+  'budget',
+  'name',
+  'clock',
+  'random',
+] as const;
+
+/**
+ * Carries an attempt's failure through p-retry untouched: p-retry turns non-Errors into
+ * TypeErrors and never retries a TypeError, and the caller must get the very error thrown.
+ * Made with Object.create, so it is an Error without the cost of a stack.
+ */
+class Failure extends Error {
+  declare readonly error: unknown;
+}
+const carry = (error: unknown): Failure => Object.assign(Object.create(Failure.prototype) as Failure, { error });
+
+interface Settings {
+  readonly name: string;
+  readonly attempts: number;
+  readonly backoff: BackoffOption;
+  readonly maxElapsedMs: number;
+  readonly shouldRetry: RetryOptions['shouldRetry'];
+  readonly maxRetryAfterMs: number;
+  readonly budget: RetryBudget | undefined;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+class Retry implements RetryPolicy {
+  readonly #s: Settings;
+  readonly #events = new Emitter<RetryEvents>();
+
+  constructor(settings: Settings) {
+    this.#s = settings;
+  }
+
+  get name(): string {
+    return this.#s.name;
+  }
+
+  get attempts(): number {
+    return this.#s.attempts;
+  }
+
+  on<K extends keyof RetryEvents>(event: K, listener: (payload: RetryEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    const caller = options?.signal;
+    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    const s = this.#s;
+    s.budget?.recordAttempt();
+    const startedAt = s.clock.now();
+    // The first attempt runs here, not in p-retry: the success path then costs one call, and
+    // p-retry only takes over once something failed.
+    return runAttempt(fn, 1, caller).then(
+      (value) => {
+        this.#events.emit('success', { name: s.name, attempts: 1 });
+        return value;
+      },
+      (error: unknown) => this.#retryAfterFirst(fn, caller, error, startedAt),
+    );
+  }
+
+  async #retryAfterFirst<T>(
+    fn: Work<T>,
+    caller: AbortSignal | undefined,
+    first: unknown,
+    startedAt: number,
+  ): Promise<T> {
+    const s = this.#s;
+    let attempt = 1;
+    let reason: GiveUpReason | undefined;
+    let previousMs: number | undefined;
+
+    const decide = async (error: unknown): Promise<boolean> => {
+      const elapsedMs = s.clock.now() - startedAt;
+      let retryable: boolean;
+      try {
+        retryable = s.shouldRetry
+          ? (await s.shouldRetry(error, { attempt, elapsedMs })) === true
+          : isRetryable(error, { signal: caller });
+      } catch {
+        retryable = false;
+      }
+      if (caller?.aborted) throw abortReason(caller);
+      if (!retryable) {
+        reason = 'permanent';
+        return false;
+      }
+      let delayMs = nextDelay(s.backoff, { attempt, error, previousMs, random: s.random });
+      const asked = retryAfterMs(error);
+      if (asked !== undefined) delayMs = Math.max(delayMs, Math.min(asked, s.maxRetryAfterMs));
+      if (elapsedMs + delayMs > s.maxElapsedMs) {
+        reason = 'deadline';
+        return false;
+      }
+      if (s.budget && !s.budget.tryRetry()) {
+        reason = 'budget';
+        return false;
+      }
+      previousMs = delayMs;
+      this.#events.emit('retry', { name: s.name, attempt, error, delayMs });
+      await sleep(s.clock, delayMs, caller);
+      return true;
+    };
+
+    try {
+      const value = await pRetry(
+        (n: number) => {
+          attempt = n;
+          if (n === 1) throw carry(first);
+          return runAttempt(fn, n, caller).catch((error: unknown) => {
+            throw carry(error);
+          });
+        },
+        {
+          retries: s.attempts - 1,
+          minTimeout: 0,
+          ...(caller ? { signal: caller } : {}),
+          shouldRetry: ({ error }) => decide((error as Failure).error),
+        },
+      );
+      this.#events.emit('success', { name: s.name, attempts: attempt });
+      return value;
+    } catch (thrown) {
+      const aborted = caller?.aborted === true;
+      const error = aborted ? abortReason(caller as AbortSignal) : thrown instanceof Failure ? thrown.error : thrown;
+      this.#events.emit('giveUp', {
+        name: s.name,
+        attempts: attempt,
+        error,
+        reason: aborted ? 'aborted' : (reason ?? 'exhausted'),
+      });
+      throw error;
+    }
+  }
+}
+
+function checkPositive(name: string, value: unknown, allowInfinity: boolean, what: string): number {
+  const ok =
+    typeof value === 'number' &&
+    value > 0 &&
+    (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
+  if (!ok) throw new RangeError(`retry: option "${name}" must be ${what}; got ${describe(value)}`);
+  return value as number;
+}
+
+/**
+ * A policy that runs the work again when it fails for a transient reason, waiting a backoff
+ * between attempts, and gives up with the last error (the very object thrown, never wrapped)
+ * when trying again cannot help, attempts run out, the time budget or the retry budget is spent,
+ * or the caller aborts. Each attempt gets its own signal; a caller's abort ends a wait at once.
+ *
+ * What is retried is decided by `shouldRetry`, by default `isRetryable` from core: a
+ * `RetryableError`, a timeout, a 503 or an ECONNRESET is retried; a `PermanentError`, a 404, a
+ * programming error or an open circuit breaker is not. A `Retry-After` (or
+ * `RetryableError.retryAfterMs`) lengthens the wait to what the server asked, up to
+ * `maxRetryAfterMs`.
+ *
+ * @example
+ * ```ts
+ * import { retry } from 'bulwark/retry';
+ *
+ * const policy = retry({ attempts: 4, maxElapsedMs: 15_000 });
+ * policy.on('retry', ({ attempt, delayMs }) => console.warn(`attempt ${attempt} failed; next in ${delayMs} ms`));
+ *
+ * const user = await policy.execute(async ({ signal, attempt }) => {
+ *   const res = await fetch('https://api.example.com/users/42', { signal });
+ *   if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status, headers: res.headers });
+ *   return res.json();
+ * });
+ * ```
+ */
+export function retry(options?: RetryOptions): RetryPolicy {
+  const where = 'retry';
+  checkOptionsObject(where, options);
+  checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
+  const o = options ?? {};
+  const attempts = o.attempts ?? 3;
+  if (
+    typeof attempts !== 'number' ||
+    !(attempts >= 1) ||
+    (Number.isFinite(attempts) ? !Number.isInteger(attempts) : attempts !== Number.POSITIVE_INFINITY)
+  ) {
+    throw new RangeError(
+      `retry: option "attempts" must be a whole number >= 1, or Infinity with maxElapsedMs; got ${describe(attempts)}`,
+    );
+  }
+  const maxElapsedMs =
+    o.maxElapsedMs === undefined
+      ? Number.POSITIVE_INFINITY
+      : checkPositive('maxElapsedMs', o.maxElapsedMs, false, 'a finite number of milliseconds > 0');
+  if (attempts === Number.POSITIVE_INFINITY && maxElapsedMs === Number.POSITIVE_INFINITY) {
+    throw new RangeError('retry: option "attempts" is Infinity, which needs "maxElapsedMs" to bound the retries');
+  }
+  if (o.backoff !== undefined && !isBackoffOption(o.backoff)) {
+    throw new TypeError(
+      `retry: option "backoff" must be a backoff (exponential(), constant(ms), fromDelays([...])) or a function (attempt, error) => ms; got ${describe(o.backoff)}`,
+    );
+  }
+  if (o.shouldRetry !== undefined && typeof o.shouldRetry !== 'function') {
+    throw new TypeError(
+      `retry: option "shouldRetry" must be a function (error, context) => boolean; got ${describe(o.shouldRetry)}`,
+    );
+  }
+  if (o.budget !== undefined && !isRetryBudget(o.budget)) {
+    throw new TypeError(`retry: option "budget" must be a RetryBudget from retryBudget(); got ${describe(o.budget)}`);
+  }
+  if (o.random !== undefined && typeof o.random !== 'function') {
+    throw new TypeError(
+      `retry: option "random" must be a function returning a number in [0, 1); got ${describe(o.random)}`,
+    );
+  }
+  const maxRetryAfterMs = o.maxRetryAfterMs ?? 60_000;
+  if (typeof maxRetryAfterMs !== 'number' || !(maxRetryAfterMs >= 0) || !Number.isFinite(maxRetryAfterMs)) {
+    throw new RangeError(
+      `retry: option "maxRetryAfterMs" must be a finite number of milliseconds >= 0; got ${describe(maxRetryAfterMs)}`,
+    );
+  }
+  return new Retry({
+    name: nameOption(where, o.name, 'retry'),
+    attempts,
+    backoff: o.backoff ?? exponential(),
+    maxElapsedMs,
+    shouldRetry: o.shouldRetry,
+    maxRetryAfterMs,
+    budget: o.budget,
+    clock: clockOption(where, o.clock),
+    random: o.random ?? Math.random,
+  });
+}
