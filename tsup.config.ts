@@ -7,6 +7,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'timeout/index': 'src/timeout/index.ts',
     'retry/index': 'src/retry/index.ts',
+    'breaker/index': 'src/breaker/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],

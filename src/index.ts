@@ -19,3 +19,20 @@ export type {
 export { retry, retryBudget } from './retry/index.js';
 export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout/index.js';
 export { timeout } from './timeout/index.js';
+export type {
+  CircuitBreaker,
+  CircuitBreakerEvents,
+  CircuitBreakerOptions,
+  CircuitBreakerSnapshot,
+  CircuitBreakerStats,
+  CircuitState,
+  ConsecutiveFailuresRule,
+  FailureRateOptions,
+  FailureRateRule,
+  HalfOpenOptions,
+  RateWindow,
+  SlowCallOptions,
+  StateChangeReason,
+  TripRule,
+} from './breaker/index.js';
+export { circuitBreaker, consecutiveFailures, failureRate } from './breaker/index.js';

@@ -1,0 +1,537 @@
+import { abortReason } from '../core/abort.js';
+import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
+import { isRetryable } from '../core/classify.js';
+import type { Clock } from '../core/clock.js';
+import { CircuitOpenError, describe } from '../core/errors.js';
+import { Emitter, type EventSource } from '../core/listeners.js';
+import { checkKnownKeys, checkOptionsObject, clockOption, MAX_TIMER_MS, msOption, nameOption } from '../core/options.js';
+import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import { type CircuitBreakerSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
+import { consecutiveFailures, createWindow, isTripRule, type OutcomeWindow, type TripRule } from './trip.js';
+
+/** Where a breaker is. `'isolated'`: held open by `isolate()` until released. */
+export type CircuitState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** Why a breaker changed state. */
+export type StateChangeReason =
+  | 'tripped'
+  | 'timer'
+  | 'probe-succeeded'
+  | 'probe-failed'
+  | 'probe-timeout'
+  | 'isolated'
+  | 'released'
+  | 'reset';
+
+/** Options of `halfOpen`. */
+export interface HalfOpenOptions {
+  /** Calls let through at a time to test the dependency (default 1). */
+  readonly probes?: number | undefined;
+  /** Probe successes that close the breaker (default `probes`); one failure reopens it. */
+  readonly successesToClose?: number | undefined;
+  /** A probe running longer than this counts as failed, so half-open never hangs (default `openMs`). */
+  readonly probeTimeoutMs?: number | undefined;
+}
+
+/** Options of `slowCall`: slow calls form a rate that trips the breaker like failures do. */
+export interface SlowCallOptions {
+  /** A call taking at least this many ms is slow. */
+  readonly thresholdMs: number;
+  /** Share of slow calls in the window, above 0 and at most 1, that opens the breaker. */
+  readonly rate: number;
+}
+
+/** Options of {@link circuitBreaker}. */
+export interface CircuitBreakerOptions {
+  /** Names the breaker in errors, events and metrics (default `'default'`). */
+  readonly name?: string | undefined;
+  /** When a closed breaker opens (default `consecutiveFailures(5)`). */
+  readonly trip?: TripRule | undefined;
+  /** With a `failureRate` trip rule: a slow-call rate that also opens it. */
+  readonly slowCall?: SlowCallOptions | undefined;
+  /** How long it stays open before probing, in ms (default 60000). Not with `openBackoff`. */
+  readonly openMs?: number | undefined;
+  /** Open time as a function of how many times in a row it opened, or a backoff. Not with `openMs`. */
+  readonly openBackoff?: BackoffOption | undefined;
+  /** How the dependency is probed when the open time is over. */
+  readonly halfOpen?: HalfOpenOptions | undefined;
+  /** Which errors count as failures (default `isRetryable`: permanent errors pass through uncounted). */
+  readonly isFailure?: ((error: unknown) => boolean) | undefined;
+  /** Which returned values count as failures, e.g. a response with status 503. */
+  readonly isResultFailure?: ((value: unknown) => boolean) | undefined;
+  /** A snapshot from `toJSON()` to start from, e.g. saved before a restart. */
+  readonly initialState?: CircuitBreakerSnapshot | undefined;
+  /** Where time comes from (default: the system clock). */
+  readonly clock?: Clock | undefined;
+  /** Source of jitter for `openBackoff`, returning [0, 1) (default `Math.random`). */
+  readonly random?: (() => number) | undefined;
+}
+
+/** Events of a {@link CircuitBreaker}. */
+export interface CircuitBreakerEvents {
+  /** The breaker moved from one state to another. */
+  stateChange: {
+    /** The breaker's name. */
+    readonly name: string;
+    /** The state it left. */
+    readonly from: CircuitState;
+    /** The state it entered. */
+    readonly to: CircuitState;
+    /** Why. */
+    readonly reason: StateChangeReason;
+  };
+  /** A call succeeded. */
+  success: {
+    /** The breaker's name. */
+    readonly name: string;
+    /** How long the call took. */
+    readonly durationMs: number;
+  };
+  /** A call failed and was counted: `error` is what it threw, or the value `isResultFailure` refused. */
+  failure: {
+    /** The breaker's name. */
+    readonly name: string;
+    /** The error, or the refused value. */
+    readonly error: unknown;
+    /** How long the call took. */
+    readonly durationMs: number;
+  };
+  /** A call was refused without running. */
+  rejected: {
+    /** The breaker's name. */
+    readonly name: string;
+    /** Milliseconds until the breaker lets a probe through. */
+    readonly retryAfterMs: number;
+  };
+  /** A call failed in a way that does not count: a permanent error, or the caller's abort. */
+  ignored: {
+    /** The breaker's name. */
+    readonly name: string;
+    /** What it threw. */
+    readonly error: unknown;
+  };
+}
+
+/** What `stats()` reports. */
+export interface CircuitBreakerStats {
+  /** The current state. */
+  readonly state: CircuitState;
+  /** Calls in the window (since the last close, for `consecutiveFailures`). */
+  readonly calls: number;
+  /** Failures in the window (the current run of failures, for `consecutiveFailures`). */
+  readonly failures: number;
+  /** Slow calls in the window. */
+  readonly slowCalls: number;
+  /** Calls refused since the breaker was made or last reset. */
+  readonly rejected: number;
+  /** `failures / calls`, 0 when there were no calls. */
+  readonly failureRate: number;
+  /** `slowCalls / calls`, 0 when there were no calls. */
+  readonly slowCallRate: number;
+  /** Clock time it last opened; undefined when it has not opened since it last closed. */
+  readonly openedAt: number | undefined;
+  /** Milliseconds until it lets a probe through; 0 unless open. */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * A circuit breaker: a {@link Policy} that fails fast while a dependency is down and probes it
+ * back to health. Made by {@link circuitBreaker}.
+ */
+export interface CircuitBreaker extends Policy, EventSource<CircuitBreakerEvents> {
+  /** The breaker's name. */
+  readonly name: string;
+  /** The current state, read lazily: an open breaker whose time is up reads `'half-open'` with no timer running. */
+  readonly state: CircuitState;
+  /** Holds the breaker open until the returned function is called; two isolations need two releases. */
+  isolate(): () => void;
+  /** Closes the breaker and clears its window (an isolation still holds until released). */
+  reset(): void;
+  /** Counters and rates of the current window. */
+  stats(): CircuitBreakerStats;
+  /** A versioned plain snapshot, to restore with `initialState`. */
+  toJSON(): CircuitBreakerSnapshot;
+}
+
+interface Settings {
+  readonly name: string;
+  readonly trip: TripRule;
+  readonly slow: SlowCallOptions | undefined;
+  readonly openMs: number | undefined;
+  readonly openBackoff: BackoffOption | undefined;
+  readonly probes: number;
+  readonly successesToClose: number;
+  readonly probeTimeoutMs: number;
+  readonly isFailure: (error: unknown) => boolean;
+  readonly isResultFailure: ((value: unknown) => boolean) | undefined;
+  readonly clock: Clock;
+  readonly random: () => number;
+}
+
+type Mode = 'closed' | 'open' | 'half-open';
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
+
+function safely<A>(predicate: (a: A) => boolean, a: A, onThrow: boolean): boolean {
+  try {
+    return predicate(a) === true;
+  } catch {
+    return onThrow;
+  }
+}
+
+class Breaker implements CircuitBreaker {
+  readonly #s: Settings;
+  readonly #events = new Emitter<CircuitBreakerEvents>();
+  readonly #window: OutcomeWindow;
+  #mode: Mode = 'closed';
+  /** Bumped on every change of state: outcomes of calls started in an older state do not count. */
+  #generation = 0;
+  #openUntil = 0;
+  #openedAt: number | undefined;
+  #consecutiveOpens = 0;
+  #probesInFlight = 0;
+  #probeSuccesses = 0;
+  #probeStartedAt = 0;
+  #isolations = 0;
+  #rejected = 0;
+
+  constructor(settings: Settings, snapshot: CircuitBreakerSnapshot | undefined) {
+    this.#s = settings;
+    this.#window = createWindow(settings.trip, settings.slow?.rate);
+    if (snapshot) {
+      const now = settings.clock.now();
+      this.#mode = snapshot.state;
+      this.#consecutiveOpens = snapshot.consecutiveOpens;
+      if (snapshot.state === 'open') {
+        this.#openedAt = now;
+        this.#openUntil = now + snapshot.openRemainingMs;
+      }
+    }
+  }
+
+  get name(): string {
+    return this.#s.name;
+  }
+
+  get state(): CircuitState {
+    return this.#current(this.#s.clock.now());
+  }
+
+  on<K extends keyof CircuitBreakerEvents>(event: K, listener: (payload: CircuitBreakerEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    const caller = options?.signal;
+    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    const now = this.#s.clock.now();
+    const state = this.#current(now);
+    if (state === 'closed') return this.#run(fn, options, now, false);
+    if (state === 'half-open' && this.#probesInFlight < this.#s.probes) {
+      if (this.#probesInFlight++ === 0) this.#probeStartedAt = now;
+      return this.#run(fn, options, now, true);
+    }
+    return this.#reject(now, state);
+  }
+
+  isolate(): () => void {
+    const from = this.#current(this.#s.clock.now());
+    this.#isolations++;
+    if (this.#isolations === 1) {
+      this.#generation++;
+      this.#emitChange(from, 'isolated', 'isolated');
+    }
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#isolations--;
+      if (this.#isolations === 0) this.#enter('half-open', 'released', this.#s.clock.now(), 'isolated');
+    };
+  }
+
+  reset(): void {
+    const now = this.#s.clock.now();
+    this.#rejected = 0;
+    this.#consecutiveOpens = 0;
+    if (this.#isolations > 0) {
+      this.#mode = 'closed';
+      this.#window.clear();
+      this.#openedAt = undefined;
+      return;
+    }
+    this.#enter('closed', 'reset', now);
+  }
+
+  stats(): CircuitBreakerStats {
+    const now = this.#s.clock.now();
+    const state = this.#current(now);
+    const { calls, failures, slowCalls } = this.#window.counts(now);
+    return {
+      state,
+      calls,
+      failures,
+      slowCalls,
+      rejected: this.#rejected,
+      failureRate: calls === 0 ? 0 : failures / calls,
+      slowCallRate: calls === 0 ? 0 : slowCalls / calls,
+      openedAt: this.#openedAt,
+      retryAfterMs: state === 'open' ? Math.max(0, this.#openUntil - now) : 0,
+    };
+  }
+
+  toJSON(): CircuitBreakerSnapshot {
+    const now = this.#s.clock.now();
+    this.#current(now);
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      name: this.#s.name,
+      state: this.#mode,
+      openRemainingMs: this.#mode === 'open' ? Math.max(0, this.#openUntil - now) : 0,
+      consecutiveOpens: this.#consecutiveOpens,
+    };
+  }
+
+  /** The state now, after the moves time makes on its own (open to half-open, a probe overdue). */
+  #current(now: number): CircuitState {
+    if (this.#isolations > 0) return 'isolated';
+    if (this.#mode === 'open' && now >= this.#openUntil) this.#enter('half-open', 'timer', now);
+    else if (
+      this.#mode === 'half-open' &&
+      this.#probesInFlight > 0 &&
+      now - this.#probeStartedAt >= this.#s.probeTimeoutMs
+    ) {
+      this.#enter('open', 'probe-timeout', now);
+    }
+    return this.#mode;
+  }
+
+  #enter(to: Mode, reason: StateChangeReason, now: number, from: CircuitState = this.#mode): void {
+    this.#mode = to;
+    this.#generation++;
+    this.#probesInFlight = 0;
+    this.#probeSuccesses = 0;
+    if (to === 'open') {
+      this.#consecutiveOpens++;
+      this.#openedAt = now;
+      this.#openUntil = now + this.#openDuration();
+    } else if (to === 'closed') {
+      this.#consecutiveOpens = 0;
+      this.#openedAt = undefined;
+      this.#window.clear();
+    }
+    this.#emitChange(from, to, reason);
+  }
+
+  #emitChange(from: CircuitState, to: CircuitState, reason: StateChangeReason): void {
+    if (from !== to) this.#events.emit('stateChange', { name: this.#s.name, from, to, reason });
+  }
+
+  #openDuration(): number {
+    const { openMs, openBackoff, random } = this.#s;
+    if (openBackoff === undefined) return openMs ?? 60_000;
+    return nextDelay(openBackoff, { attempt: this.#consecutiveOpens, random });
+  }
+
+  #reject<T>(now: number, state: CircuitState): Promise<T> {
+    this.#rejected++;
+    const isolated = state === 'isolated';
+    const retryAfterMs = state === 'open' ? Math.max(0, this.#openUntil - now) : isolated ? this.#openDuration() : 0;
+    this.#events.emit('rejected', { name: this.#s.name, retryAfterMs });
+    const message = isolated
+      ? `circuit breaker "${this.#s.name}" is isolated`
+      : state === 'half-open'
+        ? `circuit breaker "${this.#s.name}" is half-open and its probe is running`
+        : undefined;
+    return Promise.reject(new CircuitOpenError({ breaker: this.#s.name, retryAfterMs }, message));
+  }
+
+  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, start: number, probe: boolean): Promise<T> {
+    const generation = this.#generation;
+    const caller = options?.signal;
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn({ signal: caller ?? new AbortController().signal, attempt: options?.attempt ?? 1 });
+    } catch (err) {
+      this.#failed(err, generation, start, probe, caller);
+      return Promise.reject(err);
+    }
+    if (!isThenable(result)) {
+      this.#succeeded(result, generation, start, probe);
+      return Promise.resolve(result);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#succeeded(value, generation, start, probe);
+        return value;
+      },
+      (err: unknown) => {
+        this.#failed(err, generation, start, probe, caller);
+        throw err;
+      },
+    );
+  }
+
+  #succeeded(value: unknown, generation: number, start: number, probe: boolean): void {
+    const now = this.#s.clock.now();
+    const durationMs = now - start;
+    const { isResultFailure, slow, name } = this.#s;
+    if (isResultFailure !== undefined && safely(isResultFailure, value, false)) {
+      this.#events.emit('failure', { name, error: value, durationMs });
+      this.#count(true, slow !== undefined && durationMs >= slow.thresholdMs, generation, probe, now);
+      return;
+    }
+    this.#events.emit('success', { name, durationMs });
+    this.#count(false, slow !== undefined && durationMs >= slow.thresholdMs, generation, probe, now);
+  }
+
+  #failed(error: unknown, generation: number, start: number, probe: boolean, caller: AbortSignal | undefined): void {
+    const now = this.#s.clock.now();
+    const callerGaveUp = caller?.aborted === true && (error === caller.reason || (error as Error | null)?.name === 'AbortError');
+    if (callerGaveUp || !safely(this.#s.isFailure, error, true)) {
+      this.#events.emit('ignored', { name: this.#s.name, error });
+      // An uncounted probe frees its slot, so the next call can probe instead.
+      if (probe && generation === this.#generation) this.#probesInFlight--;
+      return;
+    }
+    const durationMs = now - start;
+    this.#events.emit('failure', { name: this.#s.name, error, durationMs });
+    const slow = this.#s.slow !== undefined && durationMs >= this.#s.slow.thresholdMs;
+    this.#count(true, slow, generation, probe, now);
+  }
+
+  #count(failed: boolean, slow: boolean, generation: number, probe: boolean, now: number): void {
+    // A call that started in a state the breaker has left says nothing about the current one.
+    if (generation !== this.#generation) return;
+    if (probe) {
+      this.#probesInFlight--;
+      if (failed || slow) this.#enter('open', 'probe-failed', now);
+      else if (++this.#probeSuccesses >= this.#s.successesToClose) this.#enter('closed', 'probe-succeeded', now);
+      return;
+    }
+    if (this.#mode === 'closed' && this.#window.record(failed, slow, now)) this.#enter('open', 'tripped', now);
+  }
+}
+
+const KNOWN_OPTIONS = [
+  'name',
+  'trip',
+  'slowCall',
+  'openMs',
+  'openBackoff',
+  'halfOpen',
+  'isFailure',
+  'isResultFailure',
+  'initialState',
+  'clock',
+  'random',
+] as const;
+
+function wholeNumber(where: string, name: string, value: unknown, fallback: number): number {
+  const n = value ?? fallback;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000) {
+    throw new RangeError(`${where}: option "${name}" must be a whole number from 1 to 1000000; got ${describe(n)}`);
+  }
+  return n;
+}
+
+function optionalFunction<F>(where: string, name: string, value: unknown, shape: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${where}: option "${name}" must be a function ${shape}; got ${describe(value)}`);
+  }
+  return value as F | undefined;
+}
+
+/**
+ * A circuit breaker. While closed it runs every call and counts failures by its `trip` rule;
+ * once the rule trips it opens, and for `openMs` every call is refused at once with a
+ * `CircuitOpenError` without running. Then it lets `halfOpen.probes` calls through to test the
+ * dependency: enough successes close it, one failure opens it again (for longer, with
+ * `openBackoff`). Calls that arrive while the probes run are refused at once, never queued; a
+ * probe that overruns `probeTimeoutMs` counts as failed, so half-open never hangs.
+ *
+ * Only failures that say something about the dependency count: by default those `isRetryable`
+ * accepts, so a 404, a validation error or the caller's own abort passes through uncounted.
+ * No timer runs: the move from open to half-open happens when the state is next read.
+ *
+ * @example
+ * ```ts
+ * import { circuitBreaker, failureRate } from 'bulwark/breaker';
+ *
+ * const breaker = circuitBreaker({
+ *   name: 'inventory',
+ *   trip: failureRate({ threshold: 0.5, minimumCalls: 20, window: { ms: 30_000 } }),
+ *   openMs: 10_000,
+ *   isResultFailure: (res) => (res as Response).status >= 500,
+ * });
+ * breaker.on('stateChange', ({ from, to, reason }) => console.warn(`inventory: ${from} -> ${to} (${reason})`));
+ *
+ * const res = await breaker.execute(({ signal }) => fetch('https://inventory.internal/items', { signal }));
+ * ```
+ */
+export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker {
+  const where = 'circuitBreaker';
+  checkOptionsObject(where, options);
+  checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
+  const o = options ?? {};
+  const name = nameOption(where, o.name, 'default');
+  const trip = o.trip ?? consecutiveFailures(5);
+  if (!isTripRule(trip)) {
+    throw new TypeError(
+      `${where}: option "trip" must be consecutiveFailures(n) or failureRate({ ... }); got ${describe(o.trip)}`,
+    );
+  }
+  let slow: SlowCallOptions | undefined;
+  if (o.slowCall !== undefined) {
+    checkOptionsObject(`${where} slowCall`, o.slowCall);
+    checkKnownKeys(`${where}: slowCall`, o.slowCall, ['thresholdMs', 'rate']);
+    if (trip.kind !== 'failureRate') {
+      throw new TypeError(`${where}: option "slowCall" needs trip: failureRate({ ... }), which measures the slow-call rate`);
+    }
+    const thresholdMs = msOption(`${where}: slowCall`, 'thresholdMs', o.slowCall.thresholdMs);
+    const rate = o.slowCall.rate;
+    if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
+      throw new RangeError(`${where}: option "slowCall.rate" must be a number above 0 and at most 1; got ${describe(rate)}`);
+    }
+    slow = { thresholdMs, rate };
+  }
+  if (o.openMs !== undefined && o.openBackoff !== undefined) {
+    throw new TypeError(`${where}: give "openMs" or "openBackoff", not both`);
+  }
+  const openMs = o.openMs === undefined ? undefined : msOption(where, 'openMs', o.openMs, true);
+  if (o.openBackoff !== undefined && !isBackoffOption(o.openBackoff)) {
+    throw new TypeError(
+      `${where}: option "openBackoff" must be a backoff (exponential(), constant(ms), ...) or a function (opens) => ms; got ${describe(o.openBackoff)}`,
+    );
+  }
+  const halfOpen = o.halfOpen ?? {};
+  checkOptionsObject(`${where} halfOpen`, halfOpen);
+  checkKnownKeys(`${where}: halfOpen`, halfOpen, ['probes', 'successesToClose', 'probeTimeoutMs']);
+  const probes = wholeNumber(where, 'halfOpen.probes', halfOpen.probes, 1);
+  const successesToClose = wholeNumber(where, 'halfOpen.successesToClose', halfOpen.successesToClose, probes);
+  const probeTimeoutMs =
+    halfOpen.probeTimeoutMs === undefined
+      ? Math.max(1, openMs ?? 60_000)
+      : msOption(where, 'halfOpen.probeTimeoutMs', halfOpen.probeTimeoutMs);
+  const random = optionalFunction<() => number>(where, 'random', o.random, 'returning a number in [0, 1)');
+  const settings: Settings = {
+    name,
+    trip,
+    slow,
+    openMs,
+    openBackoff: o.openBackoff,
+    probes,
+    successesToClose,
+    probeTimeoutMs: Math.min(probeTimeoutMs, MAX_TIMER_MS),
+    isFailure: optionalFunction(where, 'isFailure', o.isFailure, '(error) => boolean') ?? ((e) => isRetryable(e)),
+    isResultFailure: optionalFunction(where, 'isResultFailure', o.isResultFailure, '(value) => boolean'),
+    clock: clockOption(where, o.clock),
+    random: random ?? Math.random,
+  };
+  const snapshot = o.initialState === undefined ? undefined : checkSnapshot(o.initialState, name);
+  return new Breaker(settings, snapshot);
+}

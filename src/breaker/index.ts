@@ -1,0 +1,20 @@
+/**
+ * `bulwark/breaker`: fail fast while a dependency is down, and probe it back to health.
+ *
+ * @packageDocumentation
+ */
+export { CircuitOpenError } from '../core/errors.js';
+export type {
+  CircuitBreaker,
+  CircuitBreakerEvents,
+  CircuitBreakerOptions,
+  CircuitBreakerStats,
+  CircuitState,
+  HalfOpenOptions,
+  SlowCallOptions,
+  StateChangeReason,
+} from './breaker.js';
+export { circuitBreaker } from './breaker.js';
+export type { CircuitBreakerSnapshot } from './snapshot.js';
+export type { ConsecutiveFailuresRule, FailureRateOptions, FailureRateRule, RateWindow, TripRule } from './trip.js';
+export { consecutiveFailures, failureRate } from './trip.js';
