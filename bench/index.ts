@@ -1,4 +1,5 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
+import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
 import { printResults, runSuites } from './harness.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
@@ -7,5 +8,7 @@ printResults(
   await runSuites([
     { suite: timeoutSuite, comparisons: timeoutComparisons },
     { suite: retrySuite, comparisons: retryComparisons },
+    { suite: breakerSuite, comparisons: breakerComparisons },
+    { suite: pipelineSuite, comparisons: pipelineComparisons },
   ]),
 );

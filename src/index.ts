@@ -5,20 +5,7 @@
  *
  * @packageDocumentation
  */
-export * from './core/index.js';
-export type {
-  GiveUpReason,
-  RetryBudget,
-  RetryBudgetOptions,
-  RetryBudgetStats,
-  RetryDecisionContext,
-  RetryEvents,
-  RetryOptions,
-  RetryPolicy,
-} from './retry/index.js';
-export { retry, retryBudget } from './retry/index.js';
-export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout/index.js';
-export { timeout } from './timeout/index.js';
+
 export type {
   CircuitBreaker,
   CircuitBreakerEvents,
@@ -36,3 +23,17 @@ export type {
   TripRule,
 } from './breaker/index.js';
 export { circuitBreaker, consecutiveFailures, failureRate } from './breaker/index.js';
+export * from './core/index.js';
+export type {
+  GiveUpReason,
+  RetryBudget,
+  RetryBudgetOptions,
+  RetryBudgetStats,
+  RetryDecisionContext,
+  RetryEvents,
+  RetryOptions,
+  RetryPolicy,
+} from './retry/index.js';
+export { retry, retryBudget } from './retry/index.js';
+export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout/index.js';
+export { timeout } from './timeout/index.js';

@@ -1,10 +1,17 @@
-import { abortReason } from '../core/abort.js';
+import { abortReason, ownedController } from '../core/abort.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { CircuitOpenError, describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
-import { checkKnownKeys, checkOptionsObject, clockOption, MAX_TIMER_MS, msOption, nameOption } from '../core/options.js';
+import {
+  checkKnownKeys,
+  checkOptionsObject,
+  clockOption,
+  MAX_TIMER_MS,
+  msOption,
+  nameOption,
+} from '../core/options.js';
 import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
 import { type CircuitBreakerSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
 import { consecutiveFailures, createWindow, isTripRule, type OutcomeWindow, type TripRule } from './trip.js';
@@ -355,7 +362,7 @@ class Breaker implements CircuitBreaker {
     const caller = options?.signal;
     let result: T | PromiseLike<T>;
     try {
-      result = fn({ signal: caller ?? new AbortController().signal, attempt: options?.attempt ?? 1 });
+      result = fn({ signal: caller ?? ownedController().signal, attempt: options?.attempt ?? 1 });
     } catch (err) {
       this.#failed(err, generation, start, probe, caller);
       return Promise.reject(err);
@@ -391,7 +398,8 @@ class Breaker implements CircuitBreaker {
 
   #failed(error: unknown, generation: number, start: number, probe: boolean, caller: AbortSignal | undefined): void {
     const now = this.#s.clock.now();
-    const callerGaveUp = caller?.aborted === true && (error === caller.reason || (error as Error | null)?.name === 'AbortError');
+    const callerGaveUp =
+      caller?.aborted === true && (error === caller.reason || (error as Error | null)?.name === 'AbortError');
     if (callerGaveUp || !safely(this.#s.isFailure, error, true)) {
       this.#events.emit('ignored', { name: this.#s.name, error });
       // An uncounted probe frees its slot, so the next call can probe instead.
@@ -490,12 +498,16 @@ export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker 
     checkOptionsObject(`${where} slowCall`, o.slowCall);
     checkKnownKeys(`${where}: slowCall`, o.slowCall, ['thresholdMs', 'rate']);
     if (trip.kind !== 'failureRate') {
-      throw new TypeError(`${where}: option "slowCall" needs trip: failureRate({ ... }), which measures the slow-call rate`);
+      throw new TypeError(
+        `${where}: option "slowCall" needs trip: failureRate({ ... }), which measures the slow-call rate`,
+      );
     }
     const thresholdMs = msOption(`${where}: slowCall`, 'thresholdMs', o.slowCall.thresholdMs);
     const rate = o.slowCall.rate;
     if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-      throw new RangeError(`${where}: option "slowCall.rate" must be a number above 0 and at most 1; got ${describe(rate)}`);
+      throw new RangeError(
+        `${where}: option "slowCall.rate" must be a number above 0 and at most 1; got ${describe(rate)}`,
+      );
     }
     slow = { thresholdMs, rate };
   }

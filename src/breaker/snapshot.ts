@@ -30,10 +30,12 @@ export function checkSnapshot(value: unknown, name: string): CircuitBreakerSnaps
   const fail = (why: string): never => {
     throw new TypeError(`circuitBreaker: option "initialState" is not a snapshot this version can restore: ${why}`);
   };
-  if (typeof value !== 'object' || value === null) return fail(`expected an object from breaker.toJSON(), got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null)
+    return fail(`expected an object from breaker.toJSON(), got ${describe(value)}`);
   const s = value as Record<string, unknown>;
   if (s.format !== SNAPSHOT_FORMAT) return fail(`format is ${describe(s.format)}, expected "${SNAPSHOT_FORMAT}"`);
-  if (s.version !== SNAPSHOT_VERSION) return fail(`version is ${describe(s.version)}, this bulwark reads version ${SNAPSHOT_VERSION}`);
+  if (s.version !== SNAPSHOT_VERSION)
+    return fail(`version is ${describe(s.version)}, this bulwark reads version ${SNAPSHOT_VERSION}`);
   if (s.name !== name) return fail(`it belongs to breaker ${describe(s.name)}, not "${name}"`);
   if (s.state !== 'closed' && s.state !== 'open' && s.state !== 'half-open') {
     return fail(`state is ${describe(s.state)}, expected "closed", "open" or "half-open"`);

@@ -90,7 +90,9 @@ export function failureRate(options: FailureRateOptions): FailureRateRule {
   checkKnownKeys(where, options, ['threshold', 'minimumCalls', 'window']);
   const { threshold, window } = options;
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
-    throw new RangeError(`${where}: option "threshold" must be a number above 0 and at most 1; got ${describe(threshold)}`);
+    throw new RangeError(
+      `${where}: option "threshold" must be a number above 0 and at most 1; got ${describe(threshold)}`,
+    );
   }
   const minimumCalls = options.minimumCalls ?? 10;
   if (typeof minimumCalls !== 'number' || !Number.isInteger(minimumCalls) || minimumCalls < 1) {
@@ -119,7 +121,8 @@ export function failureRate(options: FailureRateOptions): FailureRateRule {
     if (typeof window.ms !== 'number' || !(window.ms >= 1) || !Number.isFinite(window.ms)) {
       throw bad('ms must be a finite number >= 1');
     }
-    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 1000) throw bad('buckets must be a whole number from 1 to 1000');
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 1000)
+      throw bad('buckets must be a whole number from 1 to 1000');
     checked = Object.freeze({ ms: window.ms, buckets });
   } else {
     throw bad('it has neither calls nor ms');

@@ -1,6 +1,14 @@
 /**
- * Small helpers around AbortSignal that every policy needs the same way.
+ * AbortSignal helpers every policy uses the same way. Linking one signal to another with
+ * addEventListener costs about half a microsecond per call on Node 24 (more than the rest of a
+ * successful call), so signals that bulwark creates itself carry a private list of children that
+ * their own abort notifies directly; only foreign signals pay for a DOM event listener.
  */
+
+const CHILDREN: unique symbol = Symbol('bulwark.abort.children') as never;
+
+type Child = (reason: unknown) => void;
+type Owned = AbortSignal & { [CHILDREN]?: Child[] | undefined };
 
 /**
  * The reason a signal was aborted with, or a standard `AbortError` when it has none.
@@ -19,9 +27,38 @@ export function abortReason(signal: AbortSignal): unknown {
 }
 
 /**
+ * An AbortController whose signal other bulwark policies can follow without an event listener.
+ * Abort it with {@link abortOwned}, never with `controller.abort()` directly.
+ *
+ * @internal
+ */
+export function ownedController(): AbortController {
+  const controller = new AbortController();
+  (controller.signal as Owned)[CHILDREN] = undefined;
+  return controller;
+}
+
+/**
+ * Aborts a controller made by {@link ownedController}: its signal's listeners run as usual, then
+ * every policy that follows it.
+ *
+ * @internal
+ */
+export function abortOwned(controller: AbortController, reason: unknown): void {
+  const signal = controller.signal as Owned;
+  if (signal.aborted) return;
+  controller.abort(reason);
+  const children = signal[CHILDREN];
+  if (children === undefined) return;
+  signal[CHILDREN] = undefined;
+  const settled = abortReason(signal);
+  for (const child of children) child(settled);
+}
+
+/**
  * Calls `onAbort` once when `signal` aborts (at once if it already has) and returns the function
- * that removes the listener. Every policy detaches this way when the call settles, so a signal
- * shared by many calls never accumulates listeners.
+ * that stops it. Every policy detaches when its call settles, so a signal shared by many calls
+ * never accumulates listeners.
  *
  * @example
  * ```ts
@@ -36,6 +73,17 @@ export function onAbort(signal: AbortSignal | undefined, onAbort: (reason: unkno
   if (signal.aborted) {
     onAbort(abortReason(signal));
     return noop;
+  }
+  if (CHILDREN in signal) {
+    const owned = signal as Owned;
+    const children = owned[CHILDREN] ?? [];
+    owned[CHILDREN] = children;
+    children.push(onAbort);
+    return () => {
+      const list = owned[CHILDREN];
+      const index = list === undefined ? -1 : list.indexOf(onAbort);
+      if (index !== -1) list?.splice(index, 1);
+    };
   }
   const listener = () => onAbort(abortReason(signal));
   signal.addEventListener('abort', listener, { once: true });

@@ -2,50 +2,57 @@
  * Running one attempt of the user's work: a fresh signal for it, linked to the caller's, and a
  * result that settles at once when the caller aborts (a late outcome of the work is swallowed).
  */
-import { abortReason, onAbort } from './abort.js';
-import type { ExecuteContext, Work } from './policy.js';
+import { abortOwned, abortReason, onAbort, ownedController } from './abort.js';
+import type { Work } from './policy.js';
 
 /**
- * Calls `fn` with its own signal and `attempt`. Without a caller signal this is a plain call
- * turned into a promise. With one, the caller's abort aborts the attempt's signal and rejects
- * the returned promise with the caller's reason at once; after the attempt settled, a caller's
- * abort changes nothing.
+ * Settles like `result`, except that when `caller` aborts first it rejects at once with the
+ * caller's reason and aborts `controller` (the work's own signal) with it. After `result`
+ * settled, the caller's abort changes nothing: a signal is never aborted after success.
  *
  * @internal
  */
-export function runAttempt<T>(fn: Work<T>, attempt: number, caller: AbortSignal | undefined): Promise<T> {
-  const controller = new AbortController();
-  const context: ExecuteContext = { signal: controller.signal, attempt };
-  if (caller === undefined) {
-    try {
-      return Promise.resolve(fn(context));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-  if (caller.aborted) return Promise.reject(abortReason(caller));
+export function followCaller<T>(result: PromiseLike<T>, caller: AbortSignal, controller: AbortController): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const detach = onAbort(caller, (reason) => {
       if (settled) return;
       settled = true;
-      controller.abort(reason);
+      abortOwned(controller, reason);
       reject(reason);
     });
-    const finish = (ok: boolean, value: unknown) => {
-      if (settled) return;
-      settled = true;
-      detach();
-      if (ok) resolve(value as T);
-      else reject(value);
-    };
-    try {
-      Promise.resolve(fn(context)).then(
-        (value) => finish(true, value),
-        (err: unknown) => finish(false, err),
-      );
-    } catch (err) {
-      finish(false, err);
-    }
+    result.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        reject(err);
+      },
+    );
   });
+}
+
+/**
+ * Calls `fn` with a signal of its own and `attempt`. Without a caller signal this is a plain call
+ * turned into a promise; with one, see {@link followCaller}.
+ *
+ * @internal
+ */
+export function runAttempt<T>(fn: Work<T>, attempt: number, caller: AbortSignal | undefined): Promise<T> {
+  if (caller?.aborted) return Promise.reject(abortReason(caller));
+  const controller = ownedController();
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn({ signal: controller.signal, attempt });
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (caller === undefined) return Promise.resolve(result);
+  return followCaller(Promise.resolve(result), caller, controller);
 }

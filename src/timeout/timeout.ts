@@ -1,5 +1,6 @@
 import pTimeout from 'p-timeout';
-import { abortReason, onAbort } from '../core/abort.js';
+import { abortOwned, abortReason, ownedController } from '../core/abort.js';
+import { followCaller } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
@@ -66,7 +67,7 @@ class Timeout implements TimeoutPolicy {
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (caller?.aborted) return Promise.reject(abortReason(caller));
-    const controller = new AbortController();
+    const controller = ownedController();
     let result: T | PromiseLike<T>;
     try {
       result = fn({ signal: controller.signal, attempt: options?.attempt ?? 1 });
@@ -75,49 +76,19 @@ class Timeout implements TimeoutPolicy {
     }
     // Work that finished synchronously cannot be late: no timer, no race.
     if (!isThenable(result)) return Promise.resolve(result);
-
-    const onTimeout = (): never => {
-      // Created only now: an Error's stack costs more than the rest of a successful call.
-      const error = new TimeoutError(undefined, { timeoutMs: this.ms });
-      controller.abort(error);
-      this.#events.emit('timeout', { name: this.name, ms: this.ms });
-      throw error;
-    };
-    if (caller === undefined) {
-      return pTimeout(result, { milliseconds: this.ms, customTimers: this.#timers, fallback: onTimeout });
-    }
-
-    // The caller's abort reaches the work, but only while it runs: a signal is never aborted
-    // after the work succeeded, so a response body can still be read.
-    let settled = false;
-    const detach = onAbort(caller, (reason) => {
-      if (!settled) controller.abort(reason);
-    });
-    const tracked = Promise.resolve(result).then(
-      (value) => {
-        settled = true;
-        return value;
-      },
-      (err: unknown) => {
-        settled = true;
-        throw err;
-      },
-    );
-    return pTimeout(tracked, {
+    // With a caller, its abort settles the race at once (and reaches the work) through the input.
+    const input = caller === undefined ? result : followCaller(result, caller, controller);
+    return pTimeout(input, {
       milliseconds: this.ms,
       customTimers: this.#timers,
-      signal: caller,
-      fallback: onTimeout,
-    }).then(
-      (value) => {
-        detach();
-        return value;
+      fallback: (): never => {
+        // Created only now: an Error's stack costs more than the rest of a successful call.
+        const error = new TimeoutError(undefined, { timeoutMs: this.ms });
+        abortOwned(controller, error);
+        this.#events.emit('timeout', { name: this.name, ms: this.ms });
+        throw error;
       },
-      (err: unknown) => {
-        detach();
-        throw err;
-      },
-    );
+    });
   }
 }
 

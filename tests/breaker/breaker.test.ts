@@ -114,7 +114,10 @@ describe('circuit breaker', () => {
     expect(Array.isArray(settled)).toBe(true);
     for (const rejected of settled as unknown[]) {
       expect(rejected).toBeInstanceOf(CircuitOpenError);
-      expect(rejected).toMatchObject({ retryAfterMs: 0, message: 'circuit breaker "default" is half-open and its probe is running' });
+      expect(rejected).toMatchObject({
+        retryAfterMs: 0,
+        message: 'circuit breaker "default" is half-open and its probe is running',
+      });
     }
     for (const r of release) r();
     expect((await Promise.all(calls.slice(0, 2))).every((v) => v === 'probe ok')).toBe(true);
@@ -290,7 +293,11 @@ describe('circuit breaker', () => {
     expect(breaker.state).toBe('half-open');
     await breaker.execute(ok);
     expect(breaker.state).toBe('closed');
-    expect(seen).toEqual(['closed>isolated:isolated', 'isolated>half-open:released', 'half-open>closed:probe-succeeded']);
+    expect(seen).toEqual([
+      'closed>isolated:isolated',
+      'isolated>half-open:released',
+      'half-open>closed:probe-succeeded',
+    ]);
   });
 
   it('reset closes it and clears its window', async () => {
@@ -381,10 +388,16 @@ describe('circuit breaker', () => {
 
   it('refuses bad options at construction, naming them', () => {
     const cases: Array<[unknown, string | RegExp]> = [
-      [{ trip: 5 }, 'circuitBreaker: option "trip" must be consecutiveFailures(n) or failureRate({ ... }); got 5 (number)'],
+      [
+        { trip: 5 },
+        'circuitBreaker: option "trip" must be consecutiveFailures(n) or failureRate({ ... }); got 5 (number)',
+      ],
       [{ openMs: -1 }, /option "openMs" must be a number of milliseconds from 0 up to 2147483647; got -1/],
       [{ openMs: 10, openBackoff: () => 5 }, 'circuitBreaker: give "openMs" or "openBackoff", not both'],
-      [{ halfOpen: { probes: 0 } }, 'option "halfOpen.probes" must be a whole number from 1 to 1000000; got 0 (number)'],
+      [
+        { halfOpen: { probes: 0 } },
+        'option "halfOpen.probes" must be a whole number from 1 to 1000000; got 0 (number)',
+      ],
       [{ halfOpen: { probe: 1 } }, 'circuitBreaker: halfOpen: unknown option "probe"'],
       [{ slowCall: { thresholdMs: 100, rate: 0.5 } }, 'option "slowCall" needs trip: failureRate'],
       [{ isFailure: 'yes' }, /option "isFailure" must be a function \(error\) => boolean; got "yes"/],

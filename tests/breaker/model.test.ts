@@ -159,7 +159,9 @@ describe('circuit breaker against its model', () => {
     const commands = [
       fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 300 })).map(([failed, d]) => new Call(failed, d)),
       // Exact boundaries are where off-by-one bugs live, so they are drawn often.
-      fc.oneof(fc.constantFrom(1, OPEN_MS - 1, OPEN_MS), fc.integer({ min: 1, max: 1500 })).map((ms) => new Advance(ms)),
+      fc
+        .oneof(fc.constantFrom(1, OPEN_MS - 1, OPEN_MS), fc.integer({ min: 1, max: 1500 }))
+        .map((ms) => new Advance(ms)),
       fc.constant(new Isolate()),
       fc.constant(new Release()),
       fc.constant(new Reset()),

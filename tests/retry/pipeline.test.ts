@@ -83,7 +83,11 @@ describe('pipeline: timeout(total) > retry > breaker > timeout(per attempt)', ()
   it('the total deadline bounds retries and waits', async () => {
     const clock = new FakeClock();
     const total = timeout({ ms: 2500, clock });
-    const policy = compose(total, retry({ attempts: 100, backoff: constant(1000), clock }), timeout({ ms: 1000, clock }));
+    const policy = compose(
+      total,
+      retry({ attempts: 100, backoff: constant(1000), clock }),
+      timeout({ ms: 1000, clock }),
+    );
     const call = policy.execute(() => new Promise(() => {})).catch((e: unknown) => e);
     await clock.runAll();
     const error = await call;
