@@ -1,6 +1,7 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
 import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
 import { printResults, runSuites } from './harness.ts';
+import { measureBreakerMemory, printMemory } from './memory.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
@@ -12,3 +13,4 @@ printResults(
     { suite: pipelineSuite, comparisons: pipelineComparisons },
   ]),
 );
+printMemory(await measureBreakerMemory());

@@ -7,6 +7,7 @@ import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 
 /** Opens after `failures` failures in a row. Made by {@link consecutiveFailures}. */
 export interface ConsecutiveFailuresRule {
+  /** Which rule this is. */
   readonly kind: 'consecutiveFailures';
   /** Failures in a row that open the breaker. */
   readonly failures: number;
@@ -27,6 +28,7 @@ export type RateWindow =
 
 /** Opens when the failure rate over a window reaches a threshold. Made by {@link failureRate}. */
 export interface FailureRateRule {
+  /** Which rule this is. */
   readonly kind: 'failureRate';
   /** Failure rate, 0 to 1, that opens the breaker. */
   readonly threshold: number;

@@ -38,3 +38,24 @@ describe('execute keeps the type of what the work returns', () => {
     timeout({ ms: '100' });
   });
 });
+
+describe('retry and breaker keep the type too', async () => {
+  const { retry } = await import('bulwark/retry');
+  const { circuitBreaker } = await import('bulwark/breaker');
+
+  it('through each and through the recommended pipeline', () => {
+    expectTypeOf(retry().execute(async () => ({ ok: true }))).toEqualTypeOf<Promise<{ ok: boolean }>>();
+    expectTypeOf(circuitBreaker().execute(() => 42n)).toEqualTypeOf<Promise<bigint>>();
+    const pipeline = compose(timeout(1000), retry(), circuitBreaker(), timeout(100));
+    expectTypeOf(pipeline.execute(async () => [1, 2] as const)).toEqualTypeOf<Promise<readonly [1, 2]>>();
+  });
+
+  it('types their events', () => {
+    retry().on('giveUp', (e) => {
+      expectTypeOf(e.reason).toEqualTypeOf<'exhausted' | 'permanent' | 'budget' | 'deadline' | 'aborted'>();
+    });
+    circuitBreaker().on('stateChange', (e) => {
+      expectTypeOf(e.to).toEqualTypeOf<'closed' | 'open' | 'half-open' | 'isolated'>();
+    });
+  });
+});
