@@ -12,7 +12,7 @@ import {
   msOption,
   nameOption,
 } from '../core/options.js';
-import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
 import { type CircuitBreakerSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
 import { consecutiveFailures, createWindow, isTripRule, type OutcomeWindow, type TripRule } from './trip.js';
 
@@ -176,10 +176,6 @@ interface Settings {
 }
 
 type Mode = 'closed' | 'open' | 'half-open';
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function';
-}
 
 function safely<A>(predicate: (a: A) => boolean, a: A, onThrow: boolean): boolean {
   try {

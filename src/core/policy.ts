@@ -1,6 +1,7 @@
 /**
  * The contract every primitive shares, and `compose`, which nests them.
  */
+import { ownedController } from './abort.js';
 
 /** What a policy hands the work it runs. */
 export interface ExecuteContext {
@@ -46,6 +47,11 @@ export type Work<T> = (context: ExecuteContext) => T | PromiseLike<T>;
 export interface Policy {
   /** Runs `fn` under this policy; resolves with its value or rejects with why it failed. */
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T>;
+}
+
+/** True when `value` is a promise or any other thenable. @internal */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
 }
 
 /**
@@ -95,11 +101,10 @@ class Composed implements ComposedPolicy {
   }
 }
 
-const neverAborted = new AbortController().signal;
-
 /** Runs `fn` with the caller's own context, as a policy with no rule would. */
 function runDirect<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-  const signal = options?.signal ?? neverAborted;
+  // A signal of its own for each call: listeners the work adds to it must not pile up across calls.
+  const signal = options?.signal ?? ownedController().signal;
   if (signal.aborted) return Promise.reject(signal.reason);
   try {
     return Promise.resolve(fn({ signal, attempt: options?.attempt ?? 1 }));

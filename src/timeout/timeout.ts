@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
-import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -39,10 +39,6 @@ export interface TimeoutPolicy extends Policy, EventSource<TimeoutEvents> {
 const KNOWN_OPTIONS = ['ms', 'name', 'clock'] as const;
 
 type Timers = { setTimeout: typeof globalThis.setTimeout; clearTimeout: typeof globalThis.clearTimeout };
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | null)?.then === 'function';
-}
 
 class Timeout implements TimeoutPolicy {
   readonly ms: number;
