@@ -8,6 +8,9 @@ import {
 } from 'bulwark/breaker';
 import { FakeClock } from 'bulwark/testing';
 import { describe, expect, it } from 'vitest';
+import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
+
+failOnUnhandledRejections();
 
 const down = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 const ok = async () => 'ok';

@@ -3,6 +3,9 @@ import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
 import { FakeClock } from 'bulwark/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
+
+failOnUnhandledRejections();
 
 describe('circuit breaker under concurrency', () => {
   it('100 calls arriving together in half-open: exactly `probes` run, the rest are refused at once, any settle order', async () => {

@@ -8,6 +8,9 @@ import { constant, retry } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
 import { timeout } from 'bulwark/timeout';
 import { describe, expect, it } from 'vitest';
+import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
+
+failOnUnhandledRejections();
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:443'), { code: 'ECONNREFUSED' });
 

@@ -2,20 +2,12 @@ import { getEventListeners } from 'node:events';
 import { CircuitOpenError, PermanentError, RetryableError, TimeoutError } from 'bulwark';
 import { constant, fromDelays, retry, retryBudget } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
 
 const transient = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 /** Work that fails with the given errors in turn, then returns 'ok'. */
 function flaky(...errors: unknown[]) {

@@ -2,20 +2,12 @@ import { getEventListeners } from 'node:events';
 import { classify, TimeoutError } from 'bulwark';
 import { FakeClock } from 'bulwark/testing';
 import { timeout } from 'bulwark/timeout';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
 
 const never = () => new Promise<never>(() => {});
 
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 describe('timeout', () => {
   it('resolves with the work value and clears its timer', async () => {
