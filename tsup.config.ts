@@ -8,6 +8,7 @@ export default defineConfig({
     'timeout/index': 'src/timeout/index.ts',
     'retry/index': 'src/retry/index.ts',
     'breaker/index': 'src/breaker/index.ts',
+    'logger/index': 'src/logger/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],

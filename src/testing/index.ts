@@ -5,3 +5,4 @@
  * @packageDocumentation
  */
 export { FakeClock } from './fake-clock.js';
+export { MemorySink } from './memory-sink.js';

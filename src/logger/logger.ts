@@ -1,0 +1,277 @@
+import type { Clock } from '../core/clock.js';
+import { describe } from '../core/errors.js';
+import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
+import { type LogContext, logContext } from './context.js';
+import { LOG_LEVELS, type LogLevel, levelIndex } from './levels.js';
+import { createRedactor, type Redactor, type RedactorOptions } from './redact/redactor.js';
+import { type Sink, stdoutSink } from './sinks.js';
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  /** Lowest level written (default: `LOG_LEVEL` from the environment when set, else `'info'`). */
+  readonly level?: LogLevel | undefined;
+  /** Written as `name` on every line. */
+  readonly name?: string | undefined;
+  /** Fields written on every line. */
+  readonly bindings?: Readonly<Record<string, unknown>> | undefined;
+  /** Redactor options, or a redactor to share. Redaction is always on. */
+  readonly redact?: RedactorOptions | Redactor | undefined;
+  /** Where lines go (default: standard output). */
+  readonly sink?: Sink | undefined;
+  /** Time source, read as epoch milliseconds (default: the wall clock); a `FakeClock` in tests. */
+  readonly clock?: Pick<Clock, 'now'> | undefined;
+}
+
+/** Fields given with one log call. `err` or `error` holding an Error is serialized, redacted. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** A structured logger writing one redacted JSON line per call. Made by {@link createLogger}. */
+export interface Logger {
+  /** The lowest level written; settable. */
+  level: LogLevel;
+  /** Logs at `trace`. */
+  trace(message: string, fields?: LogFields): void;
+  /** Logs at `debug`. */
+  debug(message: string, fields?: LogFields): void;
+  /** Logs at `info`. */
+  info(message: string, fields?: LogFields): void;
+  /** Logs at `warn`. */
+  warn(message: string, fields?: LogFields): void;
+  /** Logs at `error`. */
+  error(message: string, fields?: LogFields): void;
+  /** Logs at `fatal`. */
+  fatal(message: string, fields?: LogFields): void;
+  /** A logger that adds `bindings` to every line, sharing this one's sink and redactor. */
+  child(bindings: LogFields): Logger;
+  /** True when a call at `level` would be written. */
+  isLevelEnabled(level: LogLevel): boolean;
+  /** Waits until written lines have reached the sink's destination. */
+  flush(): Promise<void>;
+  /** Sink writes that failed so far (the first is also reported as a process warning). */
+  readonly sinkFailures: number;
+}
+
+interface Shared {
+  readonly sink: Sink;
+  readonly redactor: Redactor;
+  readonly now: () => number;
+  failures: number;
+}
+
+function isRedactor(value: unknown): value is Redactor {
+  return typeof (value as Redactor | null)?.redact === 'function';
+}
+
+/** `{"a":1,"b":2}` -> `,"a":1,"b":2`: fields ready to splice into a line. */
+function fragment(fields: unknown): string {
+  if (fields === null || typeof fields !== 'object') return '';
+  const json = JSON.stringify(fields);
+  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return fragment(value);
+  } catch {
+    return ',"logError":"fields could not be serialized"';
+  }
+}
+
+class JsonLogger implements Logger {
+  readonly #shared: Shared;
+  readonly #head: string;
+  readonly #bindings: string;
+  #min: number;
+
+  constructor(shared: Shared, min: number, head: string, bindings: string) {
+    this.#shared = shared;
+    this.#min = min;
+    this.#head = head;
+    this.#bindings = bindings;
+  }
+
+  get level(): LogLevel {
+    return LOG_LEVELS[this.#min] as LogLevel;
+  }
+
+  set level(level: LogLevel) {
+    const index = levelIndex(level);
+    if (index === -1) throw levelError('level', level);
+    this.#min = index;
+  }
+
+  get sinkFailures(): number {
+    return this.#shared.failures;
+  }
+
+  isLevelEnabled(level: LogLevel): boolean {
+    return levelIndex(level) >= this.#min;
+  }
+
+  trace(message: string, fields?: LogFields): void {
+    if (this.#min <= 0) this.#write('trace', message, fields);
+  }
+  debug(message: string, fields?: LogFields): void {
+    if (this.#min <= 1) this.#write('debug', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    if (this.#min <= 2) this.#write('info', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    if (this.#min <= 3) this.#write('warn', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    if (this.#min <= 4) this.#write('error', message, fields);
+  }
+  fatal(message: string, fields?: LogFields): void {
+    if (this.#min <= 5) this.#write('fatal', message, fields);
+  }
+
+  child(bindings: LogFields): Logger {
+    checkFields('child', bindings);
+    const extra = safeJson(this.#shared.redactor.redact(bindings));
+    return new JsonLogger(this.#shared, this.#min, this.#head, this.#bindings + extra);
+  }
+
+  async flush(): Promise<void> {
+    try {
+      await this.#shared.sink.flush?.();
+    } catch {
+      this.#failed();
+    }
+  }
+
+  #write(level: LogLevel, message: unknown, fields: LogFields | undefined): void {
+    const shared = this.#shared;
+    let line: string;
+    try {
+      const text = typeof message === 'string' ? message : String(message);
+      const context = logContext.getStore();
+      line =
+        `{"time":"${new Date(shared.now()).toISOString()}","level":"${level}"${this.#head},"msg":` +
+        JSON.stringify(shared.redactor.redactString(text)) +
+        (context === undefined ? '' : contextFragment(context)) +
+        this.#bindings +
+        (fields === undefined ? '' : safeJson(shared.redactor.redact(fields))) +
+        '}';
+    } catch {
+      line = `{"level":"${level}","msg":"[log line could not be built]"}`;
+    }
+    try {
+      shared.sink.write(line);
+    } catch {
+      this.#failed();
+    }
+  }
+
+  #failed(): void {
+    if (this.#shared.failures++ === 0) {
+      process.emitWarning('a log sink failed; further failures are counted in logger.sinkFailures', {
+        code: 'BULWARK_LOG_SINK',
+      });
+    }
+  }
+}
+
+const contextCache = new WeakMap<LogContext, string>();
+function contextFragment(context: LogContext): string {
+  let cached = contextCache.get(context);
+  if (cached === undefined) {
+    cached = safeJson(context.bindings);
+    contextCache.set(context, cached);
+  }
+  return cached;
+}
+
+function levelError(name: string, value: unknown): RangeError {
+  return new RangeError(
+    `createLogger: ${name} must be one of ${LOG_LEVELS.map((l) => `'${l}'`).join(', ')}; got ${describe(value)}`,
+  );
+}
+
+function checkFields(where: string, fields: unknown): void {
+  if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) {
+    throw new TypeError(`${where}: bindings must be an object of fields; got ${describe(fields)}`);
+  }
+}
+
+const KNOWN = ['level', 'name', 'bindings', 'redact', 'sink', 'clock'] as const;
+
+/**
+ * A structured logger: every call writes one JSON line
+ * `{"time","level","name","msg",...context,...bindings,...fields}` in which no password, token
+ * or key survives (see {@link createRedactor}). A call below the level builds nothing. Lines
+ * logged inside {@link withLogContext} carry its bindings. A failing sink never throws into the
+ * caller: failures are counted in `sinkFailures` and the first is reported as a process warning.
+ *
+ * @example
+ * ```ts
+ * import { createLogger } from 'bulwark/logger';
+ *
+ * const log = createLogger({ name: 'api' });
+ * log.info('user signed in', { user: 'ann', password: 'hunter2' });
+ * // {"time":"2026-11-22T10:00:00.000Z","level":"info","name":"api","msg":"user signed in","user":"ann","password":"[REDACTED]"}
+ * const reqLog = log.child({ requestId: 'r-42' });
+ * reqLog.error('upstream failed', { err });
+ * ```
+ */
+export function createLogger(options?: LoggerOptions): Logger {
+  const where = 'createLogger';
+  checkOptionsObject(where, options);
+  checkKnownKeys(where, options ?? {}, KNOWN);
+  const o = options ?? {};
+  const envLevel = process.env.LOG_LEVEL;
+  const level = o.level ?? (envLevel !== undefined && envLevel !== '' ? envLevel.toLowerCase() : 'info');
+  const min = levelIndex(level);
+  if (min === -1)
+    throw levelError(o.level === undefined ? 'the LOG_LEVEL environment variable' : 'option "level"', level);
+  if (o.name !== undefined && typeof o.name !== 'string') {
+    throw new TypeError(`${where}: option "name" must be a string; got ${describe(o.name)}`);
+  }
+  checkFields(`${where}: option "bindings"`, o.bindings);
+  if (o.sink !== undefined && typeof (o.sink as Sink | null)?.write !== 'function') {
+    throw new TypeError(`${where}: option "sink" must have a write(line) method; got ${describe(o.sink)}`);
+  }
+  if (o.clock !== undefined && typeof (o.clock as Clock | null)?.now !== 'function') {
+    throw new TypeError(`${where}: option "clock" must have a now() method; got ${describe(o.clock)}`);
+  }
+  const redactor = isRedactor(o.redact) ? o.redact : createRedactor(o.redact as RedactorOptions | undefined);
+  const clock = o.clock;
+  const shared: Shared = {
+    sink: o.sink ?? stdoutSink(),
+    redactor,
+    now: clock === undefined ? Date.now : () => clock.now(),
+    failures: 0,
+  };
+  const head = o.name === undefined ? '' : `,"name":${JSON.stringify(redactor.redactString(o.name))}`;
+  const bindings = o.bindings === undefined ? '' : safeJson(redactor.redact(o.bindings));
+  return new JsonLogger(shared, min, head, bindings);
+}
+
+/**
+ * Runs `fn` with `bindings` added to every line any logger writes inside it, across awaits and
+ * callbacks (AsyncLocalStorage), so a request id set once reaches every line of the request.
+ * Nested contexts add to the outer one.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, withLogContext } from 'bulwark/logger';
+ *
+ * const log = createLogger();
+ * server.on('request', (req, res) =>
+ *   withLogContext({ requestId: req.headers['x-request-id'] }, () => handle(req, res)),
+ * );
+ * // inside handle(), log.info('...') lines carry "requestId"
+ * ```
+ */
+export function withLogContext<T>(bindings: LogFields, fn: () => T): T {
+  checkFields('withLogContext', bindings);
+  if (typeof fn !== 'function') throw new TypeError(`withLogContext: fn must be a function; got ${describe(fn)}`);
+  const outer = logContext.getStore();
+  const context: LogContext = {
+    bindings: { ...(outer?.bindings ?? {}), ...(contextRedactor.redact(bindings) as object) },
+  };
+  return logContext.run(context, fn);
+}
+
+const contextRedactor = createRedactor();

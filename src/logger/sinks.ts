@@ -1,0 +1,93 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { describe } from '../core/errors.js';
+
+/**
+ * Where log lines go. `write` gets one whole JSON line without the newline; it may throw, and the
+ * logger counts and reports that once instead of passing it to the caller.
+ */
+export interface Sink {
+  /** Writes one line (no trailing newline). */
+  write(line: string): void;
+  /** Waits until what was written is handed to the OS. */
+  flush?(): Promise<void> | void;
+  /** Releases the sink's resources (a file sink closes its file). */
+  close?(): Promise<void> | void;
+}
+
+/**
+ * A sink over any writable stream. A stream `'error'` (a closed pipe, a full disk) is counted in
+ * `failures` and never thrown into the code that logs.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, streamSink } from 'bulwark/logger';
+ *
+ * const log = createLogger({ sink: streamSink(process.stderr) });
+ * ```
+ */
+export function streamSink(stream: Writable): Sink & { readonly failures: number } {
+  if (typeof (stream as Partial<Writable> | null)?.write !== 'function') {
+    throw new TypeError(`streamSink: expected a writable stream; got ${describe(stream)}`);
+  }
+  let failures = 0;
+  stream.on('error', () => {
+    failures++;
+  });
+  return {
+    get failures() {
+      return failures;
+    },
+    write(line: string) {
+      if (stream.destroyed || stream.writableEnded) throw new Error('the stream is closed');
+      stream.write(`${line}\n`);
+    },
+    flush() {
+      if (stream.destroyed || stream.writableEnded || stream.writableLength === 0) return;
+      return new Promise<void>((resolve) => stream.write('', () => resolve()));
+    },
+  };
+}
+
+/**
+ * Standard output, the default sink.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, stdoutSink } from 'bulwark/logger';
+ *
+ * const log = createLogger({ sink: stdoutSink() });
+ * ```
+ */
+export function stdoutSink(): Sink {
+  return streamSink(process.stdout);
+}
+
+/**
+ * Appends each line to a file with a single `write` on a descriptor opened with `O_APPEND`, so
+ * several processes writing the same file, or a crash mid-way, never interleave or cut a line:
+ * the file stays valid JSON lines (what audit logs need). Writes are synchronous.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, fileSink } from 'bulwark/logger';
+ *
+ * const audit = createLogger({ name: 'audit', sink: fileSink('/var/log/app/audit.jsonl') });
+ * ```
+ */
+export function fileSink(path: string): Sink {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`fileSink: expected a file path; got ${describe(path)}`);
+  }
+  let fd: number | undefined = openSync(path, 'a');
+  return {
+    write(line: string) {
+      if (fd === undefined) throw new Error(`fileSink: ${path} is closed`);
+      writeSync(fd, `${line}\n`);
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
