@@ -15,6 +15,12 @@ export interface Sink {
   close?(): Promise<void> | void;
 }
 
+/** A {@link Sink} over a stream, counting the stream's errors. */
+export interface StreamSink extends Sink {
+  /** How many `'error'` events the stream emitted. */
+  readonly failures: number;
+}
+
 /**
  * A sink over any writable stream. A stream `'error'` (a closed pipe, a full disk) is counted in
  * `failures` and never thrown into the code that logs.
@@ -26,7 +32,7 @@ export interface Sink {
  * const log = createLogger({ sink: streamSink(process.stderr) });
  * ```
  */
-export function streamSink(stream: Writable): Sink & { readonly failures: number } {
+export function streamSink(stream: Writable): StreamSink {
   if (typeof (stream as Partial<Writable> | null)?.write !== 'function') {
     throw new TypeError(`streamSink: expected a writable stream; got ${describe(stream)}`);
   }

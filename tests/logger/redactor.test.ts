@@ -92,7 +92,10 @@ describe('redactor', () => {
     expect(small.redact([1, 2, 3, 4, 5])).toEqual([1, 2, 3, '[2 more items]']);
     expect(
       r.redact({
-        map: new Map([['password', 'p'], ['user', 'u']]),
+        map: new Map([
+          ['password', 'p'],
+          ['user', 'u'],
+        ]),
         set: new Set(['a']),
         buf: Buffer.from('secret bytes'),
         date: new Date(0),
@@ -157,9 +160,13 @@ describe('redactor', () => {
     expect(() => createRedactor({ keys: 'password' as never })).toThrow(
       'createRedactor: option "keys" must be an array of strings or RegExps; got "password" (string)',
     );
-    expect(() => createRedactor({ maxDepth: 0 })).toThrow('createRedactor: option "maxDepth" must be a whole number >= 1; got 0 (number)');
+    expect(() => createRedactor({ maxDepth: 0 })).toThrow(
+      'createRedactor: option "maxDepth" must be a whole number >= 1; got 0 (number)',
+    );
     expect(() => createRedactor({ censor: 5 as never })).toThrow(/option "censor" must be a string or a function/);
-    expect(() => createRedactor({ patterns: [{ name: 'x' }] as never })).toThrow(/option "patterns" must be an array of \{ name, regex \}/);
+    expect(() => createRedactor({ patterns: [{ name: 'x' }] as never })).toThrow(
+      /option "patterns" must be an array of \{ name, regex \}/,
+    );
     expect(() => createRedactor({ paths: [''] })).toThrow(/each of "paths" must be a non-empty string/);
   });
 });
@@ -196,17 +203,24 @@ describe('redactor properties', () => {
     const secretKey = fc.constantFrom('password', 'apiKey', 'client_secret', 'X-Auth-Token', 'privateKey', 'sessionId');
     const plainKey = fc.constantFrom('data', 'user', 'items', 'meta', 'body');
     fc.assert(
-      fc.property(fc.array(plainKey, { maxLength: 8 }), secretKey, fc.string({ minLength: 6 }), (trail, key, secret) => {
-        fc.pre(!/REDACTED/.test(secret));
-        let value: unknown = { [key]: secret };
-        for (const k of trail) value = { [k]: value, other: 'x' };
-        expect(JSON.stringify(r.redact(value))).not.toContain(JSON.stringify(secret));
-      }),
+      fc.property(
+        fc.array(plainKey, { maxLength: 8 }),
+        secretKey,
+        fc.string({ minLength: 6 }),
+        (trail, key, secret) => {
+          fc.pre(!/REDACTED/.test(secret));
+          let value: unknown = { [key]: secret };
+          for (const k of trail) value = { [k]: value, other: 'x' };
+          expect(JSON.stringify(r.redact(value))).not.toContain(JSON.stringify(secret));
+        },
+      ),
     );
   });
 
   it('a value that is not secret-shaped under a non-secret key is left as it was', () => {
-    const harmless = fc.stringMatching(/^[a-z ]{0,40}$/).filter((s) => !/pass|pwd|secret|token|key|auth|sig|session|bearer|basic|digest/.test(s));
+    const harmless = fc
+      .stringMatching(/^[a-z ]{0,40}$/)
+      .filter((s) => !/pass|pwd|secret|token|key|auth|sig|session|bearer|basic|digest/.test(s));
     const plainKey = fc.constantFrom('data', 'user', 'items', 'note', 'status');
     fc.assert(
       fc.property(plainKey, harmless, (key, text) => {
