@@ -4,10 +4,12 @@ import { createRedactor, type Redactor, type RedactorOptions } from './redact/re
 export interface PinoRedactionOptions {
   /** Redacts every argument of every log call: the message, objects, errors. */
   readonly hooks: {
+    /** Calls pino's log method with every argument redacted. */
     logMethod(this: unknown, args: unknown[], method: (...args: unknown[]) => void): void;
   };
   /** Redacts the bindings of `logger.child(bindings)`. */
   readonly formatters: {
+    /** Returns the bindings redacted. */
     bindings(bindings: Record<string, unknown>): Record<string, unknown>;
   };
 }
