@@ -7,7 +7,7 @@ export interface PinoRedactionOptions {
     /** Calls pino's log method with every argument redacted. */
     logMethod(this: unknown, args: unknown[], method: (...args: unknown[]) => void): void;
   };
-  /** Redacts the bindings of `logger.child(bindings)`. */
+  /** Redacts the root logger's `base` bindings (pino does not pass child bindings through it). */
   readonly formatters: {
     /** Returns the bindings redacted. */
     bindings(bindings: Record<string, unknown>): Record<string, unknown>;
@@ -17,7 +17,8 @@ export interface PinoRedactionOptions {
 /**
  * Options for pino that run its log calls through a bulwark redactor, catching what pino's
  * path-based `redact` cannot: secrets under keys nobody listed, inside messages, URLs, error
- * messages and causes.
+ * messages and causes. pino does not run `child(bindings)` through its formatters, so pass child
+ * bindings through the redactor yourself: `log.child(redactor.redact(bindings))`.
  *
  * @example
  * ```ts
