@@ -1,6 +1,7 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
 import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
 import { printResults, runSuites } from './harness.ts';
+import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
@@ -11,6 +12,8 @@ printResults(
     { suite: retrySuite, comparisons: retryComparisons },
     { suite: breakerSuite, comparisons: breakerComparisons },
     { suite: pipelineSuite, comparisons: pipelineComparisons },
+    { suite: loggerSuite, comparisons: loggerComparisons },
+    { suite: redactorSuite, comparisons: redactorComparisons },
   ]),
 );
 printMemory(await measureBreakerMemory());

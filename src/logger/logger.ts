@@ -56,6 +56,18 @@ interface Shared {
   readonly redactor: Redactor;
   readonly now: () => number;
   failures: number;
+  /** The last millisecond formatted, and its ISO string: lines in the same ms share it. */
+  lastMs: number;
+  lastIso: string;
+}
+
+function isoTime(shared: Shared): string {
+  const ms = shared.now();
+  if (ms !== shared.lastMs) {
+    shared.lastMs = ms;
+    shared.lastIso = new Date(ms).toISOString();
+  }
+  return shared.lastIso;
 }
 
 function isRedactor(value: unknown): value is Redactor {
@@ -148,7 +160,7 @@ class JsonLogger implements Logger {
       const text = typeof message === 'string' ? message : String(message);
       const context = logContext.getStore();
       line =
-        `{"time":"${new Date(shared.now()).toISOString()}","level":"${level}"${this.#head},"msg":` +
+        `{"time":"${isoTime(shared)}","level":"${level}"${this.#head},"msg":` +
         JSON.stringify(shared.redactor.redactString(text)) +
         (context === undefined ? '' : contextFragment(context)) +
         this.#bindings +
@@ -242,6 +254,8 @@ export function createLogger(options?: LoggerOptions): Logger {
     redactor,
     now: clock === undefined ? Date.now : () => clock.now(),
     failures: 0,
+    lastMs: Number.NaN,
+    lastIso: '',
   };
   const head = o.name === undefined ? '' : `,"name":${JSON.stringify(redactor.redactString(o.name))}`;
   const bindings = o.bindings === undefined ? '' : safeJson(redactor.redact(o.bindings));

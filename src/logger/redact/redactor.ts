@@ -1,7 +1,7 @@
 import { describe } from '../../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../../core/options.js';
 import { KeyRules } from './keys.js';
-import { BUILTIN_PATTERNS, PREFILTER, type SecretPattern } from './patterns.js';
+import { AUTH_SCHEMES, BUILTIN_PATTERNS, PREFILTER, type SecretPattern } from './patterns.js';
 
 /** What a censor function is told about the secret it replaces. */
 export interface CensorContext {
@@ -45,11 +45,14 @@ export interface Redactor {
 const KNOWN = ['keys', 'paths', 'patterns', 'censor', 'maxDepth', 'maxItems', 'maxStringLength'] as const;
 type Path = (string | number)[];
 
-function readKey(obj: object, key: string): { ok: true; value: unknown } | { ok: false } {
+/** What reading a property returns when its getter (or a proxy trap) throws. */
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+function readKey(obj: object, key: string): unknown {
   try {
-    return { ok: true, value: (obj as Record<string, unknown>)[key] };
+    return (obj as Record<string, unknown>)[key];
   } catch {
-    return { ok: false };
+    return UNREADABLE;
   }
 }
 
@@ -84,6 +87,12 @@ class Engine implements Redactor {
   readonly #maxDepth: number;
   readonly #maxItems: number;
   readonly #maxString: number;
+  /**
+   * Short strings already scanned and found clean. Logs repeat the same strings (messages, content
+   * types, user agents), so most scans are skipped. Only clean strings are kept: the cache never
+   * holds a secret. Bounded: cleared when full.
+   */
+  readonly #clean = new Set<string>();
 
   constructor(options: RedactorOptions) {
     this.#keys = new KeyRules(options.keys ?? []);
@@ -134,10 +143,20 @@ class Engine implements Redactor {
     if (text.length > this.#maxString) {
       text = `${text.slice(0, this.#maxString)}...[${text.length - this.#maxString} more chars]`;
     }
-    if (text.length < 8 || (!this.#userPatterns && !PREFILTER.test(text))) return text;
+    if (text.length < 8 || this.#clean.has(text)) return text;
+    const scanned = this.#scan(text, path);
+    if (scanned === text && text.length <= 256) {
+      if (this.#clean.size >= 4096) this.#clean.clear();
+      this.#clean.add(text);
+    }
+    return scanned;
+  }
+
+  #scan(text: string, path: Path): string {
+    if (!this.#userPatterns && !PREFILTER.test(text)) return text;
+    const lower = text.toLowerCase();
     for (const pattern of this.#patterns) {
-      pattern.regex.lastIndex = 0;
-      if (!pattern.regex.test(text)) continue;
+      if (pattern.hints !== undefined && !hasHint(lower, pattern.hints)) continue;
       pattern.regex.lastIndex = 0;
       const group = pattern.secretGroup ?? 0;
       text = text.replace(pattern.regex, (match: string, ...groups: unknown[]) => {
@@ -149,7 +168,39 @@ class Engine implements Redactor {
         return match.slice(0, at) + hidden + match.slice(at + secret.length);
       });
     }
-    return text;
+    return lower.includes('=') || lower.includes(':') ? this.#parameters(text, path) : text;
+  }
+
+  /**
+   * Censors the value of every `name=value` / `name: value` whose name is a secret key, scanning
+   * by hand: a regex that tries a name at every letter costs several times more.
+   */
+  #parameters(text: string, path: Path): string {
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 61 && c !== 58) continue; // '=' or ':'
+      let end = i;
+      while (end > 0 && text.charCodeAt(end - 1) === 32) end--;
+      let start = end;
+      while (start > 0 && isNameChar(text.charCodeAt(start - 1))) start--;
+      if (start === end || !isLetter(text.charCodeAt(start))) continue;
+      let from = i + 1;
+      while (from < text.length && text.charCodeAt(from) === 32) from++;
+      if (text.charCodeAt(from) === 34) from++; // an opening quote stays
+      let to = from;
+      while (to < text.length && !isValueStop(text.charCodeAt(to))) to++;
+      if (to === from || text.charCodeAt(from) === 47) continue; // nothing, or '//' of a URL
+      const rule = this.#keys.match(text.slice(start, end));
+      if (rule === null) continue;
+      const value = text.slice(from, to);
+      if (AUTH_SCHEMES.test(value) || value === this.#censorText) continue;
+      out += text.slice(last, from) + String(this.#hide(value, path, rule));
+      last = to;
+      i = to - 1;
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   #pathRule(path: Path): string | null {
@@ -199,6 +250,8 @@ class Engine implements Redactor {
   }
 
   #object(obj: object, path: Path, ancestors: object[]): unknown {
+    const proto = Object.getPrototypeOf(obj);
+    if (proto === Object.prototype || proto === null) return this.#plain(obj, path, ancestors, false);
     if (Array.isArray(obj)) return this.#array(obj, path, ancestors);
     if (isErrorLike(obj)) return this.#error(obj, path, ancestors);
     if (obj instanceof Date) return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
@@ -209,9 +262,7 @@ class Engine implements Redactor {
     }
     if (obj instanceof RegExp) return obj.toString();
     if (typeof URL !== 'undefined' && obj instanceof URL) return this.#string(obj.href, path);
-    const proto = Object.getPrototypeOf(obj);
-    const plain = proto === Object.prototype || proto === null;
-    return this.#plain(obj, path, ancestors, !plain);
+    return this.#plain(obj, path, ancestors, true);
   }
 
   #plain(obj: object, path: Path, ancestors: object[], forceCopy: boolean): unknown {
@@ -225,16 +276,16 @@ class Engine implements Redactor {
         out['...'] = `[${keys.length - limit} more keys]`;
         break;
       }
-      const read = readKey(obj, key);
+      const value = readKey(obj, key);
       path.push(key);
       let next: unknown;
-      if (!read.ok) next = '[Unreadable]';
+      if (value === UNREADABLE) next = '[Unreadable]';
       else {
         const rule = this.#keys.match(key) ?? (this.#paths.length > 0 ? this.#pathRule(path) : null);
-        next = rule === null ? this.#walk(read.value, path, ancestors) : this.#secret(read.value, path, rule);
+        next = rule === null ? this.#walk(value, path, ancestors) : this.#secret(value, path, rule);
       }
       path.pop();
-      if (out === undefined && (!read.ok || next !== read.value)) out = copyUpTo(obj, keys, i);
+      if (out === undefined && next !== value) out = copyUpTo(obj, keys, i);
       if (out !== undefined) out[key] = next;
     }
     return out ?? obj;
@@ -287,15 +338,11 @@ class Engine implements Redactor {
     };
     const name = readKey(err, 'name');
     const ctor = readKey(err, 'constructor');
-    out.type =
-      name.ok && typeof name.value === 'string'
-        ? name.value
-        : ctor.ok && typeof (ctor.value as { name?: unknown })?.name === 'string'
-          ? (ctor.value as { name: string }).name
-          : 'Error';
+    const ctorName = typeof ctor === 'function' ? readKey(ctor, 'name') : undefined;
+    out.type = typeof name === 'string' ? name : typeof ctorName === 'string' ? ctorName : 'Error';
     for (const key of ['message', 'stack', 'code']) {
-      const read = readKey(err, key);
-      field(key, read.ok ? read.value : '[Unreadable]');
+      const value = readKey(err, key);
+      field(key, value === UNREADABLE ? '[Unreadable]' : value);
     }
     let own: string[] = [];
     try {
@@ -305,23 +352,41 @@ class Engine implements Redactor {
     }
     for (const key of own) {
       if (key in out || key === 'cause' || key === 'errors') continue;
-      const read = readKey(err, key);
-      field(key, read.ok ? read.value : '[Unreadable]');
+      const value = readKey(err, key);
+      field(key, value === UNREADABLE ? '[Unreadable]' : value);
     }
     const errors = readKey(err, 'errors');
-    if (errors.ok && Array.isArray(errors.value)) field('errors', errors.value);
+    if (Array.isArray(errors)) field('errors', errors);
     const cause = readKey(err, 'cause');
-    if (cause.ok && cause.value !== undefined) field('cause', cause.value);
+    if (cause !== undefined && cause !== UNREADABLE) field('cause', cause);
     return out;
   }
+}
+
+function hasHint(text: string, hints: readonly string[]): boolean {
+  for (const hint of hints) if (text.includes(hint)) return true;
+  return false;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isNameChar(c: number): boolean {
+  return isLetter(c) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46; // digits _ - .
+}
+
+function isValueStop(c: number): boolean {
+  // whitespace & " ' , ; ) } ]
+  return c <= 32 || c === 38 || c === 34 || c === 39 || c === 44 || c === 59 || c === 41 || c === 125 || c === 93;
 }
 
 function copyUpTo(obj: object, keys: readonly string[], end: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let j = 0; j < end; j++) {
     const key = keys[j] as string;
-    const read = readKey(obj, key);
-    out[key] = read.ok ? read.value : '[Unreadable]';
+    const value = readKey(obj, key);
+    out[key] = value === UNREADABLE ? '[Unreadable]' : value;
   }
   return out;
 }
