@@ -1,6 +1,7 @@
 /**
- * The regression corpus: ../shared/fixtures/secrets.jsonl (log records with fake secrets) plus our
- * own cases in ./secrets.extra.jsonl. For every record, through the logger: no listed secret
+ * The regression corpus: the project's shared fixture (kept here as ./secrets.shared.jsonl, and read
+ * from ../shared/fixtures/secrets.jsonl too when it sits beside the checkout, in case it grew) plus
+ * our own cases in ./secrets.extra.jsonl. For every record, through the logger: no listed secret
  * appears anywhere in the line, and every listed kept value does.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,8 +24,16 @@ function load(path: string): Case[] {
     .map((line) => JSON.parse(line) as Case);
 }
 
-const shared = join(import.meta.dirname, '../../../shared/fixtures/secrets.jsonl');
-const cases = [...(existsSync(shared) ? load(shared) : []), ...load(join(import.meta.dirname, 'secrets.extra.jsonl'))];
+const beside = join(import.meta.dirname, '../../../shared/fixtures/secrets.jsonl');
+const byId = new Map<string, Case>();
+for (const c of [
+  ...load(join(import.meta.dirname, 'secrets.shared.jsonl')),
+  ...(existsSync(beside) ? load(beside) : []),
+  ...load(join(import.meta.dirname, 'secrets.extra.jsonl')),
+]) {
+  byId.set(String(c.id), c);
+}
+const cases = [...byId.values()];
 
 describe('secrets corpus', () => {
   it('has cases from both files', () => {
