@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { type Clock, wallClockNow } from '../core/clock.js';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 import { type LogContext, logContext } from './context.js';
@@ -252,7 +252,7 @@ export function createLogger(options?: LoggerOptions): Logger {
   const shared: Shared = {
     sink: o.sink ?? stdoutSink(),
     redactor,
-    now: clock === undefined ? Date.now : () => clock.now(),
+    now: clock === undefined ? wallClockNow : () => clock.now(),
     failures: 0,
     lastMs: Number.NaN,
     lastIso: '',
