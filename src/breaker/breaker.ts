@@ -8,6 +8,8 @@ import {
   checkKnownKeys,
   checkOptionsObject,
   clockOption,
+  functionOption,
+  intOption,
   MAX_TIMER_MS,
   msOption,
   nameOption,
@@ -435,21 +437,6 @@ const KNOWN_OPTIONS = [
   'random',
 ] as const;
 
-function wholeNumber(where: string, name: string, value: unknown, fallback: number): number {
-  const n = value ?? fallback;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000) {
-    throw new RangeError(`${where}: option "${name}" must be a whole number from 1 to 1000000; got ${describe(n)}`);
-  }
-  return n;
-}
-
-function optionalFunction<F>(where: string, name: string, value: unknown, shape: string): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${where}: option "${name}" must be a function ${shape}; got ${describe(value)}`);
-  }
-  return value as F | undefined;
-}
-
 /**
  * A circuit breaker. While closed it runs every call and counts failures by its `trip` rule;
  * once the rule trips it opens, and for `openMs` every call is refused at once with a
@@ -519,13 +506,20 @@ export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker 
   const halfOpen = o.halfOpen ?? {};
   checkOptionsObject(`${where} halfOpen`, halfOpen);
   checkKnownKeys(`${where}: halfOpen`, halfOpen, ['probes', 'successesToClose', 'probeTimeoutMs']);
-  const probes = wholeNumber(where, 'halfOpen.probes', halfOpen.probes, 1);
-  const successesToClose = wholeNumber(where, 'halfOpen.successesToClose', halfOpen.successesToClose, probes);
+  const probes = intOption(where, 'halfOpen.probes', halfOpen.probes, 1, 1, 1_000_000);
+  const successesToClose = intOption(
+    where,
+    'halfOpen.successesToClose',
+    halfOpen.successesToClose,
+    probes,
+    1,
+    1_000_000,
+  );
   const probeTimeoutMs =
     halfOpen.probeTimeoutMs === undefined
       ? Math.max(1, openMs ?? 60_000)
       : msOption(where, 'halfOpen.probeTimeoutMs', halfOpen.probeTimeoutMs);
-  const random = optionalFunction<() => number>(where, 'random', o.random, 'returning a number in [0, 1)');
+  const random = functionOption<() => number>(where, 'random', o.random, 'returning a number in [0, 1)');
   const settings: Settings = {
     name,
     trip,
@@ -535,8 +529,8 @@ export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker 
     probes,
     successesToClose,
     probeTimeoutMs: Math.min(probeTimeoutMs, MAX_TIMER_MS),
-    isFailure: optionalFunction(where, 'isFailure', o.isFailure, '(error) => boolean') ?? ((e) => isRetryable(e)),
-    isResultFailure: optionalFunction(where, 'isResultFailure', o.isResultFailure, '(value) => boolean'),
+    isFailure: functionOption(where, 'isFailure', o.isFailure, '(error) => boolean') ?? ((e) => isRetryable(e)),
+    isResultFailure: functionOption(where, 'isResultFailure', o.isResultFailure, '(value) => boolean'),
     clock: clockOption(where, o.clock),
     random: random ?? Math.random,
   };

@@ -50,6 +50,34 @@ export function msOption(where: string, name: string, value: unknown, allowZero 
   return value as number;
 }
 
+/**
+ * A whole number in `[min, max]`, or `fallback` when unset. The message says "from min to max", or
+ * ">= min" when there is no upper bound.
+ */
+export function intOption(
+  where: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  min = 1,
+  max = Number.POSITIVE_INFINITY,
+): number {
+  const n = value ?? fallback;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new RangeError(`${where}: option "${name}" must be a whole number ${range}; got ${describe(n)}`);
+  }
+  return n;
+}
+
+/** A function, or undefined when unset; `shape` describes it in the error, e.g. `(error) => boolean`. */
+export function functionOption<F>(where: string, name: string, value: unknown, shape: string): F | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${where}: option "${name}" must be a function ${shape}; got ${describe(value)}`);
+  }
+  return value as F | undefined;
+}
+
 /** A non-empty string without control characters, used in errors, events and metric labels. */
 export function nameOption(where: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;

@@ -6,7 +6,7 @@ import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
-import { checkKnownKeys, checkOptionsObject, clockOption, nameOption } from '../core/options.js';
+import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
 import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import { sleep } from '../core/sleep.js';
@@ -296,19 +296,11 @@ export function retry(options?: RetryOptions): RetryPolicy {
       `retry: option "backoff" must be a backoff (exponential(), constant(ms), fromDelays([...])) or a function (attempt, error) => ms; got ${describe(o.backoff)}`,
     );
   }
-  if (o.shouldRetry !== undefined && typeof o.shouldRetry !== 'function') {
-    throw new TypeError(
-      `retry: option "shouldRetry" must be a function (error, context) => boolean; got ${describe(o.shouldRetry)}`,
-    );
-  }
+  functionOption(where, 'shouldRetry', o.shouldRetry, '(error, context) => boolean');
   if (o.budget !== undefined && !isRetryBudget(o.budget)) {
     throw new TypeError(`retry: option "budget" must be a RetryBudget from retryBudget(); got ${describe(o.budget)}`);
   }
-  if (o.random !== undefined && typeof o.random !== 'function') {
-    throw new TypeError(
-      `retry: option "random" must be a function returning a number in [0, 1); got ${describe(o.random)}`,
-    );
-  }
+  functionOption(where, 'random', o.random, 'returning a number in [0, 1)');
   const maxRetryAfterMs = o.maxRetryAfterMs ?? 60_000;
   if (typeof maxRetryAfterMs !== 'number' || !(maxRetryAfterMs >= 0) || !Number.isFinite(maxRetryAfterMs)) {
     throw new RangeError(

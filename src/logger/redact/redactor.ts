@@ -1,5 +1,5 @@
 import { describe } from '../../core/errors.js';
-import { checkKnownKeys, checkOptionsObject } from '../../core/options.js';
+import { checkKnownKeys, checkOptionsObject, intOption } from '../../core/options.js';
 import { KeyRules } from './keys.js';
 import { AUTH_SCHEMES, BUILTIN_PATTERNS, PREFILTER, type SecretPattern } from './patterns.js';
 
@@ -391,14 +391,6 @@ function copyUpTo(obj: object, keys: readonly string[], end: number): Record<str
   return out;
 }
 
-function positive(name: string, value: unknown, fallback: number): number {
-  const n = value ?? fallback;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-    throw new RangeError(`createRedactor: option "${name}" must be a whole number >= 1; got ${describe(n)}`);
-  }
-  return n;
-}
-
 /**
  * A redactor that finds secrets three ways in one pass: by key (a word of the key is a secret
  * word: `password`, `apiKey`, `client_secret`, `x-api-key`...), by exact path, and by shape inside
@@ -445,8 +437,8 @@ export function createRedactor(options?: RedactorOptions): Redactor {
   }
   return new Engine({
     ...o,
-    maxDepth: positive('maxDepth', o.maxDepth, 10),
-    maxItems: positive('maxItems', o.maxItems, 1000),
-    maxStringLength: positive('maxStringLength', o.maxStringLength, 100_000),
+    maxDepth: intOption(where, 'maxDepth', o.maxDepth, 10),
+    maxItems: intOption(where, 'maxItems', o.maxItems, 1000),
+    maxStringLength: intOption(where, 'maxStringLength', o.maxStringLength, 100_000),
   });
 }
