@@ -54,11 +54,6 @@ export class Emitter<Events extends object> implements EventSource<Events> {
     };
   }
 
-  /** True when someone listens to `event`, so callers can skip building a payload. */
-  has(event: keyof Events): boolean {
-    return this.#listeners?.has(event) ?? false;
-  }
-
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const list = this.#listeners?.get(event);
     if (list === undefined) return;

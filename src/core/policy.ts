@@ -1,7 +1,7 @@
 /**
  * The contract every primitive shares, and `compose`, which nests them.
  */
-import { ownedController } from './abort.js';
+import { runAttempt } from './attempt.js';
 
 /** What a policy hands the work it runs. */
 export interface ExecuteContext {
@@ -95,21 +95,9 @@ class Composed implements ComposedPolicy {
     };
     const first = policies[0];
     if (first === undefined) {
-      return runDirect(fn, options);
+      return runAttempt(fn, options?.attempt ?? 1, options?.signal);
     }
     return first.execute((context) => step(1, context), options);
-  }
-}
-
-/** Runs `fn` with the caller's own context, as a policy with no rule would. */
-function runDirect<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-  // A signal of its own for each call: listeners the work adds to it must not pile up across calls.
-  const signal = options?.signal ?? ownedController().signal;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  try {
-    return Promise.resolve(fn({ signal, attempt: options?.attempt ?? 1 }));
-  } catch (err) {
-    return Promise.reject(err);
   }
 }
 

@@ -1,4 +1,4 @@
-import { abortReason } from './abort.js';
+import { abortReason, onAbort } from './abort.js';
 import type { Clock } from './clock.js';
 
 /**
@@ -11,14 +11,13 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   if (ms <= 0) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(abortReason(signal as AbortSignal));
-    };
     const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      detach();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const detach = onAbort(signal, (reason) => {
+      clock.clearTimeout(handle);
+      reject(reason);
+    });
   });
 }
