@@ -146,6 +146,7 @@ describe('redactor', () => {
         user: { phone: '555', name: 'Ann' },
         items: [{ serial: 'A1', ok: true }],
         note: 'ask EMP-123456 or ghp_0123456789abcdefghijklmnopqrstuvwxyz',
+        text: 'scanned badgeNumber=778899 at the door',
       }),
     ).toEqual({
       badgeNumber: '[REDACTED:key:badge-number@badgeNumber]',
@@ -153,7 +154,16 @@ describe('redactor', () => {
       user: { phone: '[REDACTED:path:user.phone@user.phone]', name: 'Ann' },
       items: [{ serial: '[REDACTED:path:items.*.serial@items.0.serial]', ok: true }],
       note: 'ask [REDACTED:employee-id@note] or [REDACTED:github-token@note]',
+      text: 'scanned badgeNumber=[REDACTED:key:badge-number@text] at the door',
     });
+  });
+
+  it('finds name=value pairs in text by the same key rules, your own keys included', () => {
+    const badges = createRedactor({ keys: ['badge number'] });
+    expect(badges.redactString('scanned badgeNumber=778899 at the door')).toBe(
+      'scanned badgeNumber=[REDACTED] at the door',
+    );
+    expect(badges.redactString('retrying at 10:30 with mode=fast')).toBe('retrying at 10:30 with mode=fast');
   });
 
   it('refuses bad options, naming them', () => {

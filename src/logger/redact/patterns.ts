@@ -60,4 +60,4 @@ export const AUTH_SCHEMES = /^(?:bearer|basic|token|digest)$/i;
  * when it passes, so a clean log message costs one regex test.
  */
 export const PREFILTER =
-  /eyJ|bearer|basic|token|digest|:\/\/[^\s/@]+:[^\s@/]*@|pass|pwd|secret|api[_-]?key|auth|key|sig|session|-----BEGIN|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|k_live_|k_test_|xox[abposr]-|AIza|npm_|SG\.|sk-/i;
+  /eyJ|bearer|basic|token|digest|:\/\/[^\s/@]+:[^\s@/]*@|-----BEGIN|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|k_live_|k_test_|xox[abposr]-|AIza|npm_|SG\.|sk-/i;

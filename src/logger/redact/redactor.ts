@@ -153,7 +153,11 @@ class Engine implements Redactor {
   }
 
   #scan(text: string, path: Path): string {
-    if (!this.#userPatterns && !PREFILTER.test(text)) return text;
+    // `name=value` pairs are judged by the key rules (your own keys included), so they are looked
+    // for whenever there is a separator; the prefilter only gates the shape patterns.
+    const withParameters = text.includes('=') || text.includes(':') ? this.#parameters(text, path) : text;
+    if (!this.#userPatterns && !PREFILTER.test(withParameters)) return withParameters;
+    text = withParameters;
     const lower = text.toLowerCase();
     for (const pattern of this.#patterns) {
       if (pattern.hints !== undefined && !hasHint(lower, pattern.hints)) continue;
@@ -168,7 +172,7 @@ class Engine implements Redactor {
         return match.slice(0, at) + hidden + match.slice(at + secret.length);
       });
     }
-    return lower.includes('=') || lower.includes(':') ? this.#parameters(text, path) : text;
+    return text;
   }
 
   /**
