@@ -9,6 +9,7 @@ export default defineConfig({
     'retry/index': 'src/retry/index.ts',
     'breaker/index': 'src/breaker/index.ts',
     'logger/index': 'src/logger/index.ts',
+    'config/index': 'src/config/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],
@@ -19,4 +20,7 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
+  // Keep 'node:fs' as written: Deno and Bun resolve the node: form, and it says what is Node-only.
+  removeNodeProtocol: false,
+  external: [/^node:/],
 });

@@ -1,5 +1,7 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
+
 import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
+import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites } from './harness.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
@@ -17,3 +19,4 @@ printResults(
   ]),
 );
 printMemory(await measureBreakerMemory());
+await measureWatching();

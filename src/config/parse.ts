@@ -1,0 +1,151 @@
+/**
+ * Parsers for the file formats, each giving the value, the line each key is on (for sources like
+ * `file config/app.yaml:12`), and problems with their line. Messages never quote the file's text,
+ * so a secret next to a syntax error is not copied into the error.
+ */
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { formatPath, type Path } from './paths.js';
+
+/** A parsed file: its value, the line of each key path, and what went wrong where. */
+export interface Parsed {
+  readonly value: unknown;
+  readonly lines: ReadonlyMap<string, number>;
+  readonly problems: readonly { readonly line?: number; readonly message: string }[];
+}
+
+/** One `KEY=value` of a `.env` file. */
+export interface DotenvEntry {
+  readonly name: string;
+  readonly value: string;
+  readonly line: number;
+}
+
+function lineMap(root: unknown, counter: LineCounter): Map<string, number> {
+  const lines = new Map<string, number>();
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        if (typeof key !== 'string' && typeof key !== 'number') continue;
+        const child = [...path, String(key)];
+        const range = (pair.key as Node).range;
+        if (range) lines.set(formatPath(child), counter.linePos(range[0]).line);
+        walk(pair.value, child);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        const child = [...path, index];
+        const range = (item as Node | null)?.range;
+        if (range) lines.set(formatPath(child), counter.linePos(range[0]).line);
+        walk(item, child);
+      });
+    }
+  };
+  walk(root, []);
+  return lines;
+}
+
+/** YAML 1.2 (core schema: `yes` stays a string). Duplicate keys and multiple documents are errors. */
+export function parseYaml(text: string): Parsed {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      value: undefined,
+      lines: new Map(),
+      problems: doc.errors.map((e) => ({ line: counter.linePos(e.pos[0]).line, message: firstLine(e.message) })),
+    };
+  }
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }), lines: lineMap(doc.contents, counter), problems: [] };
+  } catch (error) {
+    return { value: undefined, lines: new Map(), problems: [{ message: firstLine(String(error)) }] };
+  }
+}
+
+/** Strict JSON, with the line of a syntax error; key lines come from reading it as YAML, which JSON is. */
+export function parseJson(text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /position (\d+)/.exec(message);
+    const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
+    // V8's message quotes the text around the error ("...is not valid JSON"); keep only its kind.
+    const kind = message.replace(/\s*(?:at position|in JSON at position|, ").*$/s, '').replace(/"[^"]*"/g, '…');
+    return { value: undefined, lines: new Map(), problems: [{ ...(line ? { line } : {}), message: kind }] };
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false });
+  return { value, lines: doc.errors.length === 0 ? lineMap(doc.contents, counter) : new Map(), problems: [] };
+}
+
+const DOTENV_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/;
+
+/**
+ * `.env` files: `KEY=value`, `export KEY=value`, `#` comments, single quotes (literal), double
+ * quotes (with `\n`, `\t`, `\"`, `\\` escapes, may span lines), and ` # comments` after bare values.
+ */
+export function parseDotenv(text: string): { entries: DotenvEntry[]; problems: Parsed['problems'] } {
+  const entries: DotenvEntry[] = [];
+  const problems: { line?: number; message: string }[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] as string;
+    const lineNo = i + 1;
+    if (/^\s*(#|$)/.test(raw)) continue;
+    const match = DOTENV_LINE.exec(raw);
+    if (!match) {
+      problems.push({ line: lineNo, message: 'expected NAME=value' });
+      continue;
+    }
+    const name = match[1] as string;
+    let rest = (match[2] as string).trim();
+    const quote = rest[0];
+    if (quote === '"' || quote === "'") {
+      // A quoted value may continue over the next lines until its closing quote.
+      let body = rest.slice(1);
+      let end = findClose(body, quote);
+      while (end === -1 && quote === '"' && i + 1 < lines.length) {
+        i++;
+        body += `\n${lines[i]}`;
+        end = findClose(body, quote);
+      }
+      if (end === -1) {
+        problems.push({ line: lineNo, message: `${name}: the quoted value is never closed` });
+        continue;
+      }
+      const after = body.slice(end + 1).trim();
+      if (after !== '' && !after.startsWith('#')) {
+        problems.push({ line: lineNo, message: `${name}: unexpected text after the closing quote` });
+        continue;
+      }
+      body = body.slice(0, end);
+      rest = quote === '"' ? unescapeDouble(body) : body;
+    } else {
+      rest = rest.replace(/\s+#.*$/, '');
+    }
+    entries.push({ name, value: rest, line: lineNo });
+  }
+  return { entries, problems };
+}
+
+function findClose(body: string, quote: string): number {
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] === '\\' && quote === '"') i++;
+    else if (body[i] === quote) return i;
+  }
+  return -1;
+}
+
+function unescapeDouble(body: string): string {
+  return body.replace(/\\([nrt"\\$])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]?.replace(/\s+at line \d+, column \d+:?$/, '') ?? message;
+}
+
+/** For callers that already hold a path as segments. */
+export type { Path };

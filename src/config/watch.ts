@@ -1,0 +1,311 @@
+/**
+ * Hot reload: watch the files' directories, and on a change read -> parse -> validate -> diff ->
+ * swap. An invalid change never replaces `current`: it emits `error` and the last good config
+ * keeps serving until a valid change comes.
+ */
+import { type FSWatcher, readFileSync, realpathSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { $ZodType } from 'zod/v4/core';
+import type { Clock } from '../core/clock.js';
+import { ConfigError, describe } from '../core/errors.js';
+import { Emitter, type EventSource } from '../core/listeners.js';
+import { clockOption, msOption } from '../core/options.js';
+import { type ConfigChange, diffConfig } from './diff.js';
+import { freezeConfig } from './freeze.js';
+import { type Config, type Evaluation, evaluate } from './load.js';
+import { type CheckedOptions, checkLoadOptions, type LoadConfigOptions } from './options.js';
+
+/** Options of {@link watchConfig}: the loader's, plus how to watch. */
+export interface WatchConfigOptions<S extends $ZodType = $ZodType> extends LoadConfigOptions<S> {
+  /** Quiet time after the last file event before reloading, so a burst of writes is read once (default 100). */
+  readonly debounceMs?: number | undefined;
+  /**
+   * Poll the files every this many ms instead of using file-system events (for file systems where
+   * events do not arrive, such as some network mounts). Also the interval used when watching fails
+   * (default 1000 then).
+   */
+  readonly pollMs?: number | undefined;
+  /** The clock for the debounce and polling (default: the system clock). */
+  readonly clock?: Clock | undefined;
+}
+
+/** What `change` listeners get: the new config, the one it replaced, and what changed. */
+export interface ConfigChangeEvent<S extends $ZodType = $ZodType> {
+  /** The config now in `current`. */
+  readonly config: Config<S>;
+  /** The config it replaced. */
+  readonly previous: Config<S>;
+  /** Every setting that changed, secret values masked. */
+  readonly changes: readonly ConfigChange[];
+  /** The watcher's generation after this change. */
+  readonly generation: number;
+}
+
+/** Events of a {@link ConfigWatcher}. */
+export interface ConfigWatcherEvents<S extends $ZodType = $ZodType> {
+  /** A valid change was applied. */
+  change: ConfigChangeEvent<S>;
+  /** A change was refused; `current` is unchanged. */
+  error: ConfigError;
+}
+
+/** What {@link ConfigWatcher.reload} resolves to. */
+export interface ReloadResult {
+  /** True when the config changed and was swapped in. */
+  readonly applied: boolean;
+  /** The generation after the reload. */
+  readonly generation: number;
+  /** What changed (empty when nothing did). */
+  readonly changes: readonly ConfigChange[];
+}
+
+/** A result in the shape the health checker reads. */
+export interface ConfigHealth {
+  /** `warn` while the last reload failed, `pass` otherwise. */
+  readonly status: 'pass' | 'warn';
+  /** The failed reload's problems (secrets masked), when there was one. */
+  readonly output?: string;
+  /** The config's generation. */
+  readonly observedValue: number;
+  /** Always `'generation'`. */
+  readonly observedUnit: string;
+}
+
+/** A configuration that follows its files. Made by {@link watchConfig}. */
+export interface ConfigWatcher<S extends $ZodType = $ZodType> extends EventSource<ConfigWatcherEvents<S>> {
+  /** The last good config, deeply frozen. Read it where you use it, so a reload is seen. */
+  readonly current: Config<S>;
+  /** 1 at start, plus one for every change applied. */
+  readonly generation: number;
+  /** The error of the last reload when it failed; undefined once a reload succeeds. */
+  readonly lastError: ConfigError | undefined;
+  /** Reads the sources now (the environment too); rejects with `ConfigError` when they are invalid. */
+  reload(): Promise<ReloadResult>;
+  /** A check for the health checker: `warn` while the last reload failed, with its problems. */
+  healthCheck(): () => Promise<ConfigHealth>;
+  /** Stops watching and polling; nothing is left open. */
+  close(): Promise<void>;
+}
+
+const WATCH_KEYS = ['debounceMs', 'pollMs', 'clock'] as const;
+const DEFAULT_POLL_MS = 1000;
+
+class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implements ConfigWatcher<S> {
+  readonly #options: CheckedOptions;
+  readonly #clock: Clock;
+  readonly #debounceMs: number;
+  readonly #pollMs: number | undefined;
+  #current: Config<S>;
+  #generation = 1;
+  #lastError: ConfigError | undefined;
+  /** What the files held at the last read, valid or not: events that change nothing are dropped. */
+  #seen: Map<string, string | null>;
+  readonly #watchers = new Map<string, FSWatcher>();
+  #names = new Map<string, Set<string>>();
+  #debounce: unknown;
+  #poll: unknown;
+  #polling = false;
+  #closed = false;
+
+  constructor(options: CheckedOptions, clock: Clock, debounceMs: number, pollMs: number | undefined) {
+    super();
+    this.#options = options;
+    this.#clock = clock;
+    this.#debounceMs = debounceMs;
+    this.#pollMs = pollMs;
+    const first = evaluate(options);
+    if (!first.valid) throw new ConfigError(first.issues);
+    this.#current = freezeConfig(first.output, first.masking) as Config<S>;
+    this.#seen = first.contents;
+    if (pollMs !== undefined) this.#startPolling();
+    else this.#follow(first);
+  }
+
+  get current(): Config<S> {
+    return this.#current;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
+
+  get lastError(): ConfigError | undefined {
+    return this.#lastError;
+  }
+
+  async reload(): Promise<ReloadResult> {
+    if (this.#closed) throw new Error('ConfigWatcher.reload: the watcher is closed');
+    const outcome = this.#apply(false);
+    if (outcome instanceof ConfigError) throw outcome;
+    return outcome;
+  }
+
+  healthCheck(): () => Promise<ConfigHealth> {
+    return async () => {
+      const error = this.#lastError;
+      const base = { observedValue: this.#generation, observedUnit: 'generation' };
+      return error ? { status: 'warn', output: error.message, ...base } : { status: 'pass', ...base };
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
+    if (this.#poll !== undefined) this.#clock.clearTimeout(this.#poll);
+    this.#debounce = undefined;
+    this.#poll = undefined;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+  }
+
+  /** Read, validate, diff, swap. Returns the error (already emitted) instead of throwing. */
+  #apply(onlyIfFilesChanged: boolean): ReloadResult | ConfigError {
+    let evaluation: Evaluation;
+    try {
+      evaluation = evaluate(this.#options);
+    } catch (error) {
+      // The loader reports bad config as issues; anything thrown here is unexpected (a read error
+      // past the loader, a schema that throws). It is refused like an invalid change.
+      const issue = { path: '', source: 'reload', message: `reload failed: ${describe(error)}` };
+      return this.#refuse(new ConfigError([issue], { cause: error }));
+    }
+    const filesChanged = !sameContents(this.#seen, evaluation.contents);
+    this.#seen = evaluation.contents;
+    if (!this.#polling) this.#follow(evaluation);
+    const unchanged = { applied: false, generation: this.#generation, changes: [] };
+    if (onlyIfFilesChanged && !filesChanged) return unchanged;
+    if (!evaluation.valid) return this.#refuse(new ConfigError(evaluation.issues));
+    this.#lastError = undefined;
+    const next = freezeConfig(evaluation.output, evaluation.masking) as Config<S>;
+    const changes = diffConfig(this.#current, next, evaluation.masking);
+    if (changes.length === 0) return unchanged;
+    const previous = this.#current;
+    this.#current = next;
+    this.#generation++;
+    this.emit('change', { config: next, previous, changes, generation: this.#generation });
+    return { applied: true, generation: this.#generation, changes };
+  }
+
+  #refuse(error: ConfigError): ConfigError {
+    this.#lastError = error;
+    this.emit('error', error);
+    return error;
+  }
+
+  #schedule = (): void => {
+    if (this.#closed) return;
+    if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
+    this.#debounce = this.#clock.setTimeout(() => {
+      this.#debounce = undefined;
+      if (!this.#closed) this.#apply(true);
+    }, this.#debounceMs);
+  };
+
+  /** Watches the directory of every file read (and of its target, when it is a symlink). */
+  #follow(evaluation: Evaluation): void {
+    const names = new Map<string, Set<string>>();
+    const add = (dir: string, name: string): void => {
+      const set = names.get(dir) ?? new Set<string>();
+      set.add(name);
+      names.set(dir, set);
+    };
+    for (const file of evaluation.contents.keys()) {
+      add(dirname(file), basename(file));
+      try {
+        const real = realpathSync(file);
+        if (real !== file) add(dirname(real), basename(real));
+      } catch {
+        // Missing (an optional file not there yet): its directory is watched for it to appear.
+      }
+    }
+    this.#names = names;
+    for (const [dir, watcher] of this.#watchers) {
+      if (names.has(dir)) continue;
+      watcher.close();
+      this.#watchers.delete(dir);
+    }
+    for (const dir of names.keys()) {
+      if (this.#watchers.has(dir)) continue;
+      try {
+        const watcher = watch(dir, { persistent: false }, (_event, name) => this.#onEvent(dir, name));
+        watcher.on('error', () => this.#fallBackToPolling());
+        this.#watchers.set(dir, watcher);
+      } catch {
+        // The directory cannot be watched (missing, or no inotify left): poll instead.
+        this.#fallBackToPolling();
+        return;
+      }
+    }
+  }
+
+  #onEvent(dir: string, name: string | Buffer | null): void {
+    const file = name === null ? null : String(name);
+    // `..data` is how Kubernetes swaps a ConfigMap's files in; other names are unrelated files.
+    if (file === null || file.startsWith('..') || this.#names.get(dir)?.has(file)) this.#schedule();
+  }
+
+  #fallBackToPolling(): void {
+    if (this.#polling || this.#closed) return;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+    this.#startPolling();
+  }
+
+  #startPolling(): void {
+    this.#polling = true;
+    const every = this.#pollMs ?? DEFAULT_POLL_MS;
+    const tick = (): void => {
+      this.#poll = undefined;
+      if (this.#closed) return;
+      if (!sameContents(this.#seen, readAll(this.#seen))) this.#schedule();
+      this.#poll = this.#clock.setTimeout(tick, every);
+    };
+    this.#poll = this.#clock.setTimeout(tick, every);
+  }
+}
+
+function readAll(files: Map<string, string | null>): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const file of files.keys()) {
+    try {
+      out.set(file, readFileSync(file, 'utf8'));
+    } catch {
+      out.set(file, null);
+    }
+  }
+  return out;
+}
+
+function sameContents(a: Map<string, string | null>, b: Map<string, string | null>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [file, text] of a) if (b.get(file) !== text) return false;
+  return true;
+}
+
+/**
+ * Loads the config like {@link loadConfig} (throwing `ConfigError` if it is invalid at start) and
+ * keeps it current: file changes are debounced, read, validated and swapped in whole, or refused
+ * with an `error` event while the last good config keeps serving.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { watchConfig } from 'bulwark/config';
+ *
+ * const config = watchConfig({
+ *   schema: z.object({ rateLimit: z.int().positive(), logLevel: z.enum(['info', 'debug']) }),
+ *   files: ['/etc/app/config.yaml'],
+ * });
+ * config.on('change', ({ changes }) => log.info({ changes }, 'config reloaded'));
+ * config.on('error', (err) => log.warn({ issues: err.issues }, 'config change refused'));
+ * app.use((req, res, next) => limit(config.current.rateLimit, req, res, next));
+ * process.on('SIGTERM', () => config.close());
+ * ```
+ */
+export function watchConfig<S extends $ZodType>(options: WatchConfigOptions<S>): ConfigWatcher<S> {
+  const where = 'watchConfig';
+  const checked = checkLoadOptions(where, options, WATCH_KEYS);
+  const debounceMs = options.debounceMs === undefined ? 100 : msOption(where, 'debounceMs', options.debounceMs, true);
+  const pollMs = options.pollMs === undefined ? undefined : msOption(where, 'pollMs', options.pollMs);
+  return new Watcher<S>(checked, clockOption(where, options.clock), debounceMs, pollMs);
+}
