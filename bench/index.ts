@@ -3,6 +3,7 @@ import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } 
 import { printResults, runSuites } from './harness.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
+import { metricsComparisons, metricsSuite } from './metrics.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
@@ -12,6 +13,7 @@ printResults(
     { suite: retrySuite, comparisons: retryComparisons },
     { suite: breakerSuite, comparisons: breakerComparisons },
     { suite: pipelineSuite, comparisons: pipelineComparisons },
+    { suite: metricsSuite, comparisons: metricsComparisons },
     { suite: loggerSuite, comparisons: loggerComparisons },
     { suite: redactorSuite, comparisons: redactorComparisons },
   ]),
