@@ -5,6 +5,7 @@ import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites } from './harness.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
+import { metricsComparisons, metricsSuite } from './metrics.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
@@ -14,6 +15,7 @@ printResults(
     { suite: retrySuite, comparisons: retryComparisons },
     { suite: breakerSuite, comparisons: breakerComparisons },
     { suite: pipelineSuite, comparisons: pipelineComparisons },
+    { suite: metricsSuite, comparisons: metricsComparisons },
     { suite: loggerSuite, comparisons: loggerComparisons },
     { suite: redactorSuite, comparisons: redactorComparisons },
   ]),

@@ -118,6 +118,8 @@ export interface CircuitBreakerEvents {
     readonly name: string;
     /** What it threw. */
     readonly error: unknown;
+    /** How long the call took. */
+    readonly durationMs: number;
   };
 }
 
@@ -399,7 +401,7 @@ class Breaker implements CircuitBreaker {
     const callerGaveUp =
       caller?.aborted === true && (error === caller.reason || (error as Error | null)?.name === 'AbortError');
     if (callerGaveUp || !safely(this.#s.isFailure, error, true)) {
-      this.#events.emit('ignored', { name: this.#s.name, error });
+      this.#events.emit('ignored', { name: this.#s.name, error, durationMs: now - start });
       // An uncounted probe frees its slot, so the next call can probe instead.
       if (probe && generation === this.#generation) this.#probesInFlight--;
       return;

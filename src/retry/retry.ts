@@ -70,6 +70,8 @@ export interface RetryEvents {
     readonly error: unknown;
     /** Why no further attempt was made. */
     readonly reason: GiveUpReason;
+    /** Milliseconds from the start of the first attempt until it gave up, waits included. */
+    readonly durationMs: number;
   };
   /** The call succeeded. */
   success: {
@@ -77,6 +79,8 @@ export interface RetryEvents {
     readonly name: string;
     /** Attempts made, the successful one included. */
     readonly attempts: number;
+    /** Milliseconds from the start of the first attempt until it succeeded, waits included. */
+    readonly durationMs: number;
   };
 }
 
@@ -152,7 +156,7 @@ class Retry implements RetryPolicy {
     // p-retry only takes over once something failed.
     return runAttempt(fn, 1, caller).then(
       (value) => {
-        this.#events.emit('success', { name: s.name, attempts: 1 });
+        this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
         return value;
       },
       (error: unknown) => this.#retryAfterFirst(fn, caller, error, startedAt),
@@ -218,7 +222,7 @@ class Retry implements RetryPolicy {
           shouldRetry: ({ error }) => decide((error as Failure).error),
         },
       );
-      this.#events.emit('success', { name: s.name, attempts: attempt });
+      this.#events.emit('success', { name: s.name, attempts: attempt, durationMs: s.clock.now() - startedAt });
       return value;
     } catch (thrown) {
       const aborted = caller?.aborted === true;
@@ -228,6 +232,7 @@ class Retry implements RetryPolicy {
         attempts: attempt,
         error,
         reason: aborted ? 'aborted' : (reason ?? 'exhausted'),
+        durationMs: s.clock.now() - startedAt,
       });
       throw error;
     }

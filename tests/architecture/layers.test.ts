@@ -48,6 +48,26 @@ describe('layers', () => {
     }
   });
 
+  it('only metrics imports prom-client or metrics, and metrics imports no primitive at run time', () => {
+    const offenders: string[] = [];
+    for (const file of sources(join(root, 'src'))) {
+      const inMetrics = relative(join(root, 'src'), file).startsWith('metrics');
+      const text = readFileSync(file, 'utf8');
+      for (const spec of importsOf(file)) {
+        if (!inMetrics && (spec === 'prom-client' || spec.includes('/metrics/') || spec.startsWith('./metrics')))
+          offenders.push(`${relative(root, file)} imports ${spec}`);
+      }
+      if (inMetrics) {
+        // Value imports of another module would pull its implementation into the bundle.
+        for (const m of text.matchAll(
+          /^import (?!type )[^;]*?from ['"]\.\.\/(breaker|retry|timeout|health|config|logger)\//gm,
+        ))
+          offenders.push(`${relative(root, file)} imports ${m[1]} at run time`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('nothing outside core/clock reads the time or sets a timer itself', () => {
     const offenders: string[] = [];
     for (const file of sources(join(root, 'src'))) {

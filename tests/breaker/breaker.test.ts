@@ -194,6 +194,21 @@ describe('circuit breaker', () => {
     expect(ignored).toHaveLength(11);
   });
 
+  it('an ignored call reports how long it took, like success and failure do', async () => {
+    const clock = new FakeClock();
+    const breaker = circuitBreaker({ clock });
+    const durations: number[] = [];
+    breaker.on('ignored', ({ durationMs }) => durations.push(durationMs));
+    const call = breaker.execute(async () => {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 40));
+      throw new PermanentError('bad');
+    });
+    const settled = call.catch(() => {});
+    await clock.advance(40);
+    await settled;
+    expect(durations).toEqual([40]);
+  });
+
   it('counts returned values as failures with isResultFailure', async () => {
     const breaker = circuitBreaker({
       clock: new FakeClock(),

@@ -39,6 +39,22 @@ try {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '0.0.0' }));
   sh('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: consumer });
 
+  // prom-client is an optional peer: without it every subpath but bulwark/metrics loads, and
+  // bulwark/metrics fails naming prom-client. Then the consumer installs it, as a user would.
+  const withoutPeer = Object.keys(manifest).filter((spec) => spec !== 'bulwark/metrics');
+  writeFileSync(
+    join(consumer, 'no-peer.mjs'),
+    `for (const spec of ${JSON.stringify(withoutPeer)}) await import(spec);
+const error = await import('bulwark/metrics').then(() => undefined, (e) => e);
+if (!String(error?.message).includes('prom-client')) throw new Error('bulwark/metrics without prom-client: ' + error);
+console.log('without prom-client: every other subpath loads');\n`,
+  );
+  sh(process.execPath, ['no-peer.mjs'], { cwd: consumer });
+  const promClient = JSON.parse(readFileSync(join(root, 'node_modules/prom-client/package.json'), 'utf8')).version;
+  sh('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, `prom-client@${promClient}`], {
+    cwd: consumer,
+  });
+
   const entries = Object.entries(manifest);
   const checkNames = (how) =>
     entries

@@ -62,6 +62,29 @@ describe('retry', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it("success and giveUp carry the whole call's duration, waits included", async () => {
+    const clock = new FakeClock();
+    const policy = retry({ clock, attempts: 2, backoff: constant(100) });
+    const durations: Array<[string, number]> = [];
+    policy.on('success', (e) => durations.push(['success', e.durationMs]));
+    policy.on('giveUp', (e) => durations.push(['giveUp', e.durationMs]));
+    const slowThen = (fail: boolean) => async () => {
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 30));
+      if (fail) throw transient();
+      return 'ok';
+    };
+    const first = policy.execute(slowThen(false));
+    await clock.advance(30);
+    await first;
+    const second = policy.execute(slowThen(true)).catch((e: unknown) => e);
+    await clock.advance(30 + 100 + 30);
+    await second;
+    expect(durations).toEqual([
+      ['success', 30],
+      ['giveUp', 160],
+    ]);
+  });
+
   it('uses the default backoff: 1 s then 2 s before jitter', async () => {
     const clock = new FakeClock();
     const policy = retry({ clock, random: () => 0.999999 });

@@ -1,0 +1,45 @@
+/**
+ * Recognises what `observe` was given by its public shape, never by importing the classes, so
+ * `bulwark/metrics` pulls no primitive's implementation into a bundle.
+ */
+import type { CircuitBreaker } from '../breaker/breaker.js';
+import type { ComposedPolicy } from '../core/policy.js';
+import type { RetryPolicy } from '../retry/retry.js';
+import type { TimeoutPolicy } from '../timeout/timeout.js';
+import { type ConfigWatcherShape, type HealthCheckerShape, isConfigWatcher, isHealthChecker } from './observe-state.js';
+
+/** A thing `observe` knows, tagged with its kind. */
+export type Known =
+  | { readonly kind: 'composed'; readonly target: ComposedPolicy }
+  | { readonly kind: 'circuit breaker'; readonly target: CircuitBreaker }
+  | { readonly kind: 'retry policy'; readonly target: RetryPolicy }
+  | { readonly kind: 'timeout policy'; readonly target: TimeoutPolicy }
+  | { readonly kind: 'health checker'; readonly target: HealthCheckerShape }
+  | { readonly kind: 'config watcher'; readonly target: ConfigWatcherShape };
+
+type Members = Partial<Record<string, unknown>>;
+
+const fn = (x: Members, ...names: string[]) => names.every((n) => typeof x[n] === 'function');
+
+/** What `x` is, or undefined when it is nothing `observe` knows. */
+export function recognise(x: unknown): Known | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const m = x as Members;
+  if (fn(m, 'execute') && Array.isArray(m.policies)) return { kind: 'composed', target: x as ComposedPolicy };
+  if (
+    fn(m, 'execute', 'on', 'isolate', 'reset', 'stats') &&
+    typeof m.name === 'string' &&
+    typeof m.state === 'string'
+  ) {
+    return { kind: 'circuit breaker', target: x as CircuitBreaker };
+  }
+  if (fn(m, 'execute', 'on') && typeof m.name === 'string' && typeof m.ms === 'number') {
+    return { kind: 'timeout policy', target: x as TimeoutPolicy };
+  }
+  if (fn(m, 'execute', 'on') && typeof m.name === 'string' && typeof m.attempts === 'number') {
+    return { kind: 'retry policy', target: x as RetryPolicy };
+  }
+  if (isHealthChecker(x)) return { kind: 'health checker', target: x };
+  if (isConfigWatcher(x)) return { kind: 'config watcher', target: x };
+  return undefined;
+}

@@ -1,0 +1,196 @@
+import type { Registry } from 'prom-client';
+import type { CircuitBreaker } from '../breaker/breaker.js';
+import { describe } from '../core/errors.js';
+import type { ComposedPolicy } from '../core/policy.js';
+import type { RetryPolicy } from '../retry/retry.js';
+import type { TimeoutPolicy } from '../timeout/timeout.js';
+import { type Known, recognise } from './detect.js';
+import { type Families, familiesOn } from './families.js';
+import { type Observed, observeBreaker, observeRetry, observeTimeout } from './observe-policies.js';
+import { type ConfigWatcherShape, type HealthCheckerShape, observeConfig, observeHealth } from './observe-state.js';
+import { metricsSettings } from './options.js';
+import { indexEntries } from './series.js';
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** The prom-client registry to register on (default: prom-client's global `register`). */
+  readonly registry?: Registry | undefined;
+  /** Put before every metric name (default `'bulwark_'`). */
+  readonly prefix?: string | undefined;
+  /** Constant labels added to every series, e.g. `{ service: 'checkout' }`. */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Anything {@link Metrics.observe} accepts. */
+export type MetricsSource =
+  | CircuitBreaker
+  | RetryPolicy
+  | TimeoutPolicy
+  | ComposedPolicy
+  | HealthCheckerShape
+  | ConfigWatcherShape;
+
+/** Prometheus metrics for bulwark's primitives. Made by {@link createMetrics}. */
+export interface Metrics {
+  /** The registry the metrics are on. */
+  readonly registry: Registry;
+  /** The prefix of every metric name. */
+  readonly prefix: string;
+  /**
+   * Starts exporting what `source` does: a breaker, a retry or timeout policy, a composed policy
+   * (every breaker, retry and timeout inside it), a health checker or a config watcher. Returns
+   * the function that stops; calling it twice is harmless.
+   */
+  observe(source: MetricsSource): () => void;
+}
+
+type Leaf = Exclude<Known, { kind: 'composed' }>;
+
+function leavesOf(composed: ComposedPolicy, into: Leaf[] = []): Leaf[] {
+  for (const part of composed.policies) {
+    const known = recognise(part);
+    if (known === undefined) continue;
+    if (known.kind === 'composed') leavesOf(known.target, into);
+    else into.push(known);
+  }
+  return into;
+}
+
+function nameOf(leaf: Leaf): string {
+  return leaf.kind === 'health checker' || leaf.kind === 'config watcher' ? '' : leaf.target.name;
+}
+
+function shown(leaf: Leaf): string {
+  const name = nameOf(leaf);
+  return name === '' ? `this ${leaf.kind}` : `${leaf.kind} "${name}"`;
+}
+
+function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, string>>): () => void {
+  const where = 'metrics.observe';
+  if (f.observed.has(leaf.target)) {
+    throw new Error(
+      `${where}: ${shown(leaf)} is already observed on this registry (prefix "${f.prefix}"); observing it twice would count everything twice. Call the function the first observe() returned to stop it first`,
+    );
+  }
+  const scope = JSON.stringify(f.constantNames.map((n) => constant[n]));
+  const name = nameOf(leaf);
+  const nameKey = `${leaf.kind}\0${scope}\0${name}`;
+  if (f.names.has(nameKey)) {
+    throw new Error(
+      name === ''
+        ? `${where}: a ${leaf.kind} is already observed on this registry (prefix "${f.prefix}") with the same constant labels; its metrics have no name label, so observe a second one through a createMetrics with other "labels" values`
+        : `${where}: another ${leaf.kind} named "${name}" is already observed on this registry (prefix "${f.prefix}"); their series would mix. Give each its own "name" option`,
+    );
+  }
+  const timed = leaf.kind === 'circuit breaker' || leaf.kind === 'retry policy';
+  const durationKey = `duration\0${scope}\0${name}`;
+  if (timed && f.names.has(durationKey)) {
+    const other = leaf.kind === 'circuit breaker' ? 'retry policy' : 'circuit breaker';
+    throw new Error(
+      `${where}: a ${other} named "${name}" is already observed, and both time calls into call_duration_seconds{policy="${name}"}, where per-call and whole-call durations would mix. Give one of them another "name", e.g. "${name}-retry"`,
+    );
+  }
+  let observed: Observed;
+  switch (leaf.kind) {
+    case 'circuit breaker':
+      observed = observeBreaker(f, leaf.target, constant);
+      break;
+    case 'retry policy':
+      observed = observeRetry(f, leaf.target, constant);
+      break;
+    case 'timeout policy':
+      observed = observeTimeout(f, leaf.target, constant);
+      break;
+    case 'health checker':
+      observed = observeHealth(leaf.target, constant);
+      break;
+    case 'config watcher':
+      observed = observeConfig(f, leaf.target, constant);
+      break;
+  }
+  f.observed.set(leaf.target, observed.observation);
+  f.names.set(nameKey, leaf.target);
+  if (timed) f.names.set(durationKey, leaf.target);
+  let active = true;
+  return () => {
+    if (!active) return;
+    active = false;
+    observed.stop();
+    // Counts made since the last scrape are kept: counters and the histogram hold their history.
+    for (const [counter, series] of observed.observation.counters) series.flush(counter);
+    const entries = indexEntries(f.duration);
+    for (const series of observed.observation.durations) series.flush(f.duration, entries);
+    f.observed.delete(leaf.target);
+    f.names.delete(nameKey);
+    if (timed) f.names.delete(durationKey);
+  };
+}
+
+/**
+ * Prometheus metrics for every bulwark primitive, through the application's own prom-client
+ * (an optional peer dependency: only import `bulwark/metrics` where prom-client is installed).
+ * `observe(x)` subscribes to the events of a breaker, a retry or timeout policy, every part of a
+ * composed policy, a health checker or a config watcher, and reads their state when Prometheus
+ * scrapes. Nothing in the other modules knows about metrics.
+ *
+ * Label values are the `name` options you gave, never error messages, so cardinality stays
+ * bounded. Observing one thing twice, or two things of one kind with one name, throws. A second
+ * `createMetrics` on the same registry and prefix shares the first one's metrics (its constant
+ * label names must match); a metric of the same name that bulwark did not make is an error.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { compose } from 'bulwark';
+ * import { circuitBreaker } from 'bulwark/breaker';
+ * import { createMetrics } from 'bulwark/metrics';
+ * import { retry } from 'bulwark/retry';
+ * import { timeout } from 'bulwark/timeout';
+ * import { register } from 'prom-client';
+ *
+ * const policy = compose(
+ *   retry({ name: 'inventory-retry' }),
+ *   circuitBreaker({ name: 'inventory' }),
+ *   timeout({ ms: 2000, name: 'inventory' }),
+ * );
+ * const metrics = createMetrics({ labels: { service: 'checkout' } });
+ * const stop = metrics.observe(policy);
+ *
+ * createServer(async (req, res) => {
+ *   res.setHeader('Content-Type', register.contentType);
+ *   res.end(await register.metrics());
+ * }).listen(9464);
+ * ```
+ */
+export function createMetrics(options?: MetricsOptions): Metrics {
+  const s = metricsSettings(options);
+  const families = familiesOn(s.registry, s.prefix, s.constantNames);
+  return Object.freeze({
+    registry: s.registry,
+    prefix: s.prefix,
+    observe(source: MetricsSource): () => void {
+      const known = recognise(source);
+      if (known === undefined) {
+        throw new TypeError(
+          `metrics.observe: expected a circuit breaker, a retry or timeout policy, a composed policy, a health checker or a config watcher; got ${describe(source)}`,
+        );
+      }
+      const leaves = known.kind === 'composed' ? leavesOf(known.target) : [known];
+      if (leaves.length === 0) {
+        throw new TypeError(
+          'metrics.observe: the composed policy holds no circuit breaker, retry or timeout policy, so there is nothing to observe',
+        );
+      }
+      const stops: Array<() => void> = [];
+      try {
+        for (const leaf of leaves) stops.push(observeOne(families, leaf, s.constant));
+      } catch (error) {
+        for (const stop of stops) stop();
+        throw error;
+      }
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
+  });
+}

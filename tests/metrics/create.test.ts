@@ -1,0 +1,167 @@
+import { compose } from 'bulwark';
+import { circuitBreaker } from 'bulwark/breaker';
+import { createMetrics } from 'bulwark/metrics';
+import { retry } from 'bulwark/retry';
+import { FakeClock } from 'bulwark/testing';
+import { timeout } from 'bulwark/timeout';
+import { Counter, Histogram, Registry, register } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { histogramSamples, samples } from './exposition.ts';
+
+describe('createMetrics options', () => {
+  it('refuses bad options at construction, naming the option and what is valid', () => {
+    expect(() => createMetrics({ registry: {} as Registry })).toThrow(
+      'createMetrics: option "registry" must be a prom-client Registry (new Registry(), or leave it unset for the global register); got object',
+    );
+    expect(() => createMetrics({ prefix: '1x' })).toThrow(/option "prefix" must be .*; got "1x" \(string\)/);
+    expect(() => createMetrics({ labels: { 'bad-name': 'x' } })).toThrow(/"bad-name", which Prometheus refuses/);
+    expect(() => createMetrics({ labels: { breaker: 'x' } })).toThrow(/"breaker", which bulwark's metrics use/);
+    expect(() => createMetrics({ labels: { service: 1 as unknown as string } })).toThrow(
+      'createMetrics: option "labels.service" must be a string; got 1 (number)',
+    );
+    expect(() => createMetrics({ registy: new Registry() } as never)).toThrow(
+      'createMetrics: unknown option "registy"; valid options are "registry", "prefix", "labels"',
+    );
+    expect(() => createMetrics(null as never)).toThrow('createMetrics: options must be an object; got null');
+  });
+
+  it('uses the global register by default, and a prefix of your choice', async () => {
+    const metrics = createMetrics({ prefix: 'bulwark_test_default_' });
+    expect(metrics.registry).toBe(register);
+    const stop = metrics.observe(timeout({ ms: 10, name: 'x' }));
+    expect(await register.metrics()).toContain('bulwark_test_default_timeouts_total{policy="x"} 0');
+    stop();
+  });
+
+  it('refuses what it cannot observe, and a composition with nothing it knows', () => {
+    const metrics = createMetrics({ registry: new Registry() });
+    expect(() => metrics.observe({} as never)).toThrow(
+      'metrics.observe: expected a circuit breaker, a retry or timeout policy, a composed policy, a health checker or a config watcher; got object',
+    );
+    expect(() => metrics.observe(compose())).toThrow(/holds no circuit breaker, retry or timeout policy/);
+  });
+});
+
+describe('observing twice', () => {
+  it('observing the same thing twice is an error that says so, also through a composition', () => {
+    const metrics = createMetrics({ registry: new Registry() });
+    const breaker = circuitBreaker({ name: 'db' });
+    metrics.observe(breaker);
+    expect(() => metrics.observe(breaker)).toThrow(
+      /circuit breaker "db" is already observed on this registry \(prefix "bulwark_"\); observing it twice/,
+    );
+    const t = timeout({ ms: 10, name: 'db' });
+    // Atomic: the timeout observed first inside the composition is released when the breaker fails.
+    expect(() => metrics.observe(compose(t, breaker))).toThrow(/already observed/);
+    expect(() => metrics.observe(t)).not.toThrow();
+  });
+
+  it('two things of one kind with one name are an error; of two kinds, not (but breaker vs retry timing is)', () => {
+    const metrics = createMetrics({ registry: new Registry() });
+    metrics.observe(circuitBreaker({ name: 'db' }));
+    expect(() => metrics.observe(circuitBreaker({ name: 'db' }))).toThrow(
+      /another circuit breaker named "db" is already observed on this registry \(prefix "bulwark_"\); their series would mix/,
+    );
+    expect(() => metrics.observe(timeout({ ms: 5, name: 'db' }))).not.toThrow();
+    expect(() => metrics.observe(retry({ name: 'db' }))).toThrow(/call_duration_seconds\{policy="db"\}/);
+    expect(() => metrics.observe(retry({ name: 'db-retry' }))).not.toThrow();
+  });
+
+  it('the same name under other constant label values is another series, so it is allowed', () => {
+    const registry = new Registry();
+    createMetrics({ registry, labels: { service: 'a' } }).observe(circuitBreaker({ name: 'db' }));
+    expect(() =>
+      createMetrics({ registry, labels: { service: 'b' } }).observe(circuitBreaker({ name: 'db' })),
+    ).not.toThrow();
+  });
+});
+
+describe('createMetrics twice on one registry', () => {
+  it('shares the metrics made the first time instead of failing with "already registered"', async () => {
+    const registry = new Registry();
+    createMetrics({ registry }).observe(timeout({ ms: 5, name: 'a' }));
+    createMetrics({ registry }).observe(timeout({ ms: 5, name: 'b' }));
+    expect(await samples(registry, 'bulwark_timeouts_total')).toEqual([
+      'bulwark_timeouts_total{policy="a"} 0',
+      'bulwark_timeouts_total{policy="b"} 0',
+    ]);
+  });
+
+  it('other constant label names on the same prefix are an error that says what to do', () => {
+    const registry = new Registry();
+    createMetrics({ registry, labels: { service: 'a' } });
+    expect(() => createMetrics({ registry, labels: { team: 'x' } })).toThrow(
+      'createMetrics: the registry already has bulwark metrics with prefix "bulwark_" and constant labels [service]; got [team]. Use the same label names (values may differ), or another "prefix" or "registry"',
+    );
+    expect(() => createMetrics({ registry, prefix: 'other_', labels: { team: 'x' } })).not.toThrow();
+  });
+
+  it('a metric of the same name that bulwark did not make is an error naming it', () => {
+    const registry = new Registry();
+    new Counter({ name: 'bulwark_timeouts_total', help: 'mine', registers: [registry] });
+    expect(() => createMetrics({ registry })).toThrow(
+      'createMetrics: the registry already has metrics named bulwark_timeouts_total that bulwark/metrics did not make; pass another "prefix" or "registry", or remove them first',
+    );
+  });
+});
+
+describe('the duration histogram', () => {
+  it('writes out exactly what prom-client observe() of the same values gives', async () => {
+    const durationsMs = [0, 0.5, 1, 1.5, 2.5, 7, 40, 99, 100, 250, 999, 1000, 4000, 29_000, 60_000, 90_000];
+    const ours = new Registry();
+    const clock = new FakeClock();
+    const timed = circuitBreaker({ name: 'timed', clock });
+    createMetrics({ registry: ours }).observe(timed);
+    for (const ms of durationsMs) {
+      const call = timed.execute(() => new Promise<void>((resolve) => clock.setTimeout(resolve, ms)));
+      await clock.advance(ms);
+      await call;
+      if (ms === 250) await ours.metrics(); // a scrape in the middle: later values add to the same series
+    }
+    const reference = new Registry();
+    const h = new Histogram({
+      name: 'bulwark_call_duration_seconds',
+      help: 'x',
+      labelNames: ['policy', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [reference],
+    });
+    for (const ms of durationsMs) h.observe({ policy: 'timed', outcome: 'success' }, ms / 1000);
+    const strip = (lines: string[]) =>
+      lines.map((l) => l.replace(/ ([\d.e+-]+)$/, (_, v) => ` ${Number(v).toFixed(9)}`));
+    expect(strip(await histogramSamples(ours, 'bulwark_call_duration_seconds'))).toEqual(
+      strip(await histogramSamples(reference, 'bulwark_call_duration_seconds')),
+    );
+  });
+
+  it('gives the same buckets and sum through public observe() when prom-client keeps series differently', async () => {
+    const durationsMs = [0.5, 3, 3, 40, 250, 999, 4000, 90_000];
+    const ours = new Registry();
+    const clock = new FakeClock();
+    const timed = circuitBreaker({ name: 'timed', clock });
+    createMetrics({ registry: ours }).observe(timed);
+    // A prom-client where zero() leaves no series record bulwark can find, as one that stores its
+    // series another way would: the flush must go through the public observe() instead.
+    const histogram = ours.getSingleMetric('bulwark_call_duration_seconds') as unknown as { zero(): void };
+    histogram.zero = () => {};
+    for (const ms of durationsMs) {
+      const call = timed.execute(() => new Promise<void>((resolve) => clock.setTimeout(resolve, ms)));
+      await clock.advance(ms);
+      await call;
+    }
+    const reference = new Registry();
+    const h = new Histogram({
+      name: 'bulwark_call_duration_seconds',
+      help: 'x',
+      labelNames: ['policy', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [reference],
+    });
+    for (const ms of durationsMs) h.observe({ policy: 'timed', outcome: 'success' }, ms / 1000);
+    const strip = (lines: string[]) =>
+      lines.map((l) => l.replace(/ ([\d.e+-]+)$/, (_, v) => ` ${Number(v).toFixed(6)}`));
+    expect(strip(await histogramSamples(ours, 'bulwark_call_duration_seconds'))).toEqual(
+      strip(await histogramSamples(reference, 'bulwark_call_duration_seconds')),
+    );
+  });
+});
