@@ -9,6 +9,7 @@ export default defineConfig({
     'retry/index': 'src/retry/index.ts',
     'breaker/index': 'src/breaker/index.ts',
     'logger/index': 'src/logger/index.ts',
+    'health/index': 'src/health/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],
