@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHealthChecker, type HealthChecker, type HealthHandler } from 'bulwark/health';
+import { createHealthChecker, type HealthHandler } from 'bulwark/health';
 import { FakeClock } from 'bulwark/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
@@ -50,6 +50,12 @@ async function get(url: string, init?: RequestInit) {
   };
 }
 
+/** The one measurement under `key` in a health+json body's checks. */
+function first(res: { json?: Record<string, unknown> | undefined }, key: string): unknown {
+  const checks = (res.json?.checks ?? {}) as Record<string, unknown[] | undefined>;
+  return checks[key]?.[0];
+}
+
 async function healthyService() {
   const { clock, checker } = setup();
   checker.register('db', async () => ({ status: 'pass', observedValue: 3, observedUnit: 'ms' }) as const);
@@ -84,7 +90,7 @@ describe('health handler on a real node:http server', () => {
       output: 'warning: cache',
     });
     expect(Object.keys(ready.json?.checks as object)).toEqual(['db:status', 'cache:status']);
-    expect((ready.json?.checks as Record<string, unknown[]>)['db:status']?.[0]).toMatchObject({
+    expect(first(ready, 'db:status')).toMatchObject({
       componentId: 'db',
       status: 'pass',
       observedValue: 3,
@@ -122,7 +128,7 @@ describe('health handler on a real node:http server', () => {
     const ready = await get(`${base}/health/ready`);
     expect(ready.code).toBe(503);
     expect(ready.text).not.toContain('hunter22');
-    expect((ready.json?.checks as Record<string, unknown[]>)['db:status']?.[0]).toMatchObject({
+    expect(first(ready, 'db:status')).toMatchObject({
       status: 'fail',
       output: 'connect failed: postgres://app:[REDACTED]@db.internal:5432/main',
     });
@@ -200,7 +206,7 @@ describe('health handler on a real node:http server', () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => get(`${base}/health/ready`)));
     for (const answer of answers) {
       expect(answer.code).toBe(503);
-      expect((answer.json?.checks as Record<string, unknown[]>)['slow-db:status']?.[0]).toMatchObject({
+      expect(first(answer, 'slow-db:status')).toMatchObject({
         output: 'not checked yet',
       });
     }
@@ -232,7 +238,7 @@ describe('health handler on a real node:http server', () => {
     const base = await serve(checker.handler());
     const detailed = await get(`${base}/health/detailed`);
     expect(detailed.code).toBe(503);
-    const out = (name: string) => (detailed.json?.checks as Record<string, Array<{ output: string }>>)[name]?.[0];
+    const out = (name: string) => first(detailed, name) as { output: string } | undefined;
     expect(out('throws:status')).toMatchObject({ status: 'fail', output: 'TypeError: boom' });
     expect(out('rejects-non-error:status')).toMatchObject({ status: 'fail', output: '42' });
     expect(out('never:status')).toMatchObject({ status: 'fail', output: 'timed out after 500 ms' });
