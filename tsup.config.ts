@@ -10,6 +10,7 @@ export default defineConfig({
     'breaker/index': 'src/breaker/index.ts',
     'logger/index': 'src/logger/index.ts',
     'config/index': 'src/config/index.ts',
+    'health/index': 'src/health/index.ts',
     'metrics/index': 'src/metrics/index.ts',
     'testing/index': 'src/testing/index.ts',
   },

@@ -3,22 +3,25 @@
 import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites } from './harness.ts';
+import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
-printResults(
-  await runSuites([
-    { suite: timeoutSuite, comparisons: timeoutComparisons },
-    { suite: retrySuite, comparisons: retryComparisons },
-    { suite: breakerSuite, comparisons: breakerComparisons },
-    { suite: pipelineSuite, comparisons: pipelineComparisons },
-    { suite: metricsSuite, comparisons: metricsComparisons },
-    { suite: loggerSuite, comparisons: loggerComparisons },
-    { suite: redactorSuite, comparisons: redactorComparisons },
-  ]),
-);
+const results = await runSuites([
+  { suite: timeoutSuite, comparisons: timeoutComparisons },
+  { suite: retrySuite, comparisons: retryComparisons },
+  { suite: breakerSuite, comparisons: breakerComparisons },
+  { suite: pipelineSuite, comparisons: pipelineComparisons },
+  { suite: metricsSuite, comparisons: metricsComparisons },
+  { suite: loggerSuite, comparisons: loggerComparisons },
+  { suite: redactorSuite, comparisons: redactorComparisons },
+  { suite: healthSuite, comparisons: healthComparisons },
+]);
+printResults(results);
+printStatusCost(results.cases);
 printMemory(await measureBreakerMemory());
+printHealthLoad(await measureHealthLoad());
 await measureWatching();
