@@ -15,7 +15,9 @@ export interface StateSource {
 /** A health checker as its gauges see it. */
 export interface HealthSource {
   status(): {
-    readonly checks: Readonly<Record<string, { readonly status: string; readonly durationMs?: number | undefined }>>;
+    readonly checks: Readonly<
+      Record<string, { readonly status: string; readonly durationMs?: number | null | undefined }>
+    >;
   };
 }
 

@@ -15,7 +15,7 @@ export interface HealthCheckResultShape {
   /** Its status: pass, warn or fail. */
   readonly status: HealthCheckStatus;
   /** How long its last run took, in milliseconds. */
-  readonly durationMs?: number | undefined;
+  readonly durationMs?: number | null | undefined;
 }
 
 /** What `observe` reads of a health checker's `status()`. */

@@ -6,6 +6,7 @@
 import { mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigChangeEvent, ConfigError, type ConfigWatcher, watchConfig } from 'bulwark/config';
+import { createHealthChecker } from 'bulwark/health';
 import { FakeClock } from 'bulwark/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -230,6 +231,29 @@ describe('watchConfig', () => {
     await clock.runAll();
     expect(changes).toEqual([]);
     await expect(watcher.reload()).rejects.toThrow(/closed/);
+  });
+
+  it('healthCheck() plugs into the health checker: warn (non-critical) while the last reload failed', async () => {
+    const file = files.write('app.yaml', 'level: info\nlimit: 10\n');
+    const clock = new FakeClock();
+    const watcher = watchConfig({ schema, files: [file], env: {}, clock, pollMs: 60_000 });
+    open.push(watcher);
+    const health = createHealthChecker({ clock, intervalMs: 1000, random: () => 0.5 });
+    health.register('config', watcher.healthCheck(), { critical: false });
+    health.start();
+    await clock.advance(1);
+    expect(health.status().checks.config?.status).toBe('pass');
+    writeFileSync(file, 'level: loud\nlimit: 10\n');
+    await watcher.reload().catch(() => {});
+    await clock.advance(1100);
+    expect(health.status().checks.config).toMatchObject({ status: 'warn' });
+    expect(health.status().checks.config?.output).toContain('level');
+    expect(health.status().status).toBe('warn');
+    writeFileSync(file, 'level: debug\nlimit: 10\n');
+    await watcher.reload();
+    await clock.advance(1100);
+    expect(health.status().status).toBe('pass');
+    await health.stop();
   });
 
   it('refuses bad watch options by name', () => {

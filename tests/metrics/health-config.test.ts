@@ -1,38 +1,48 @@
-// The config watcher is the real one; the health checker (#7) lands separately, so a fake with
-// the shape of its contract stands in for it until then.
+// The real health checker (on a FakeClock) and the real config watcher (on real files), observed
+// through their public members and events only.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, watchConfig } from 'bulwark/config';
-import { createMetrics, type HealthCheckerShape, type HealthCheckStatus } from 'bulwark/metrics';
+import { createHealthChecker } from 'bulwark/health';
+import { createMetrics } from 'bulwark/metrics';
+import { FakeClock } from 'bulwark/testing';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { samples } from './exposition.ts';
 
-function fakeChecker() {
-  const checks: Record<
-    string,
-    { status: HealthCheckStatus; durationMs: number; lastRunAt: number; consecutiveFailures: number }
-  > = {};
-  const checker: HealthCheckerShape & { set(name: string, status: HealthCheckStatus, durationMs: number): void } = {
-    status: () => ({ status: 'pass', checks: { ...checks }, generatedAt: 0 }),
-    register: () => {},
-    set(name, status, durationMs) {
-      checks[name] = { status, durationMs, lastRunAt: 0, consecutiveFailures: status === 'fail' ? 1 : 0 };
-    },
+/** A real checker on a FakeClock, with checks whose results the test sets and durations it controls. */
+function realChecker() {
+  const clock = new FakeClock();
+  const checker = createHealthChecker({ clock, intervalMs: 1000, timeoutMs: 5000, random: () => 0.5 });
+  const results = new Map<string, { status: 'pass' | 'warn' | 'fail'; ms: number }>();
+  const add = (name: string) =>
+    checker.register(name, async () => {
+      const r = results.get(name) ?? { status: 'pass', ms: 0 };
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, r.ms));
+      return { status: r.status };
+    });
+  /** Sets what each named check returns and how long it takes, then runs every check once. */
+  const run = async (next: Record<string, { status: 'pass' | 'warn' | 'fail'; ms: number }>) => {
+    for (const [name, r] of Object.entries(next)) results.set(name, r);
+    await clock.advance(1100 + Math.max(...[...results.values()].map((r) => r.ms)));
   };
-  return checker;
+  return { checker, add, run, clock };
 }
 
 describe('metrics of a health checker', () => {
   it('shows each check as 1 pass, 0.5 warn, 0 fail, and its last duration, read when scraped', async () => {
     const registry = new Registry();
-    const checker = fakeChecker();
+    const { checker, add, run, clock } = realChecker();
+    for (const name of ['db', 'cache', 'queue']) add(name);
     const stop = createMetrics({ registry }).observe(checker);
-    checker.set('db', 'pass', 12);
-    checker.set('cache', 'warn', 1500);
-    checker.set('queue', 'fail', 2000);
+    checker.start();
+    await run({
+      db: { status: 'pass', ms: 12 },
+      cache: { status: 'warn', ms: 1500 },
+      queue: { status: 'fail', ms: 2000 },
+    });
     expect(await samples(registry, 'bulwark_health_check_status')).toEqual([
       'bulwark_health_check_status{check="cache"} 0.5',
       'bulwark_health_check_status{check="db"} 1',
@@ -43,18 +53,21 @@ describe('metrics of a health checker', () => {
       'bulwark_health_check_duration_seconds{check="db"} 0.012',
       'bulwark_health_check_duration_seconds{check="queue"} 2',
     ]);
-    checker.set('db', 'fail', 2000);
+    await run({ db: { status: 'fail', ms: 20 } });
     expect(await samples(registry, 'bulwark_health_check_status')).toContain(
       'bulwark_health_check_status{check="db"} 0',
     );
     stop();
     expect(await samples(registry, 'bulwark_health_check_status')).toEqual([]);
+    const stopped = checker.stop(); // waits for runs in flight, which wait on the fake clock
+    await clock.advance(5000);
+    await stopped;
   });
 
   it('a second checker on the same metrics is an error that says how to observe it', () => {
     const metrics = createMetrics({ registry: new Registry() });
-    metrics.observe(fakeChecker());
-    expect(() => metrics.observe(fakeChecker())).toThrow(
+    metrics.observe(realChecker().checker);
+    expect(() => metrics.observe(realChecker().checker)).toThrow(
       /a health checker is already observed .* other "labels" values/,
     );
   });
