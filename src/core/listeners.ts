@@ -54,6 +54,11 @@ export class Emitter<Events extends object> implements EventSource<Events> {
     };
   }
 
+  /** True when someone listens to `event`: lets a hot path skip building a payload nobody reads. */
+  listening(event: keyof Events): boolean {
+    return this.#listeners?.has(event) === true;
+  }
+
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const list = this.#listeners?.get(event);
     if (list === undefined) return;
