@@ -68,6 +68,20 @@ describe('layers', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('config and health use only core and the logger redaction engine', () => {
+    const offenders: string[] = [];
+    for (const module of ['config', 'health']) {
+      for (const file of sources(join(root, 'src', module))) {
+        for (const spec of importsOf(file)) {
+          if (!spec.startsWith('../')) continue;
+          if (spec.startsWith('../core/') || spec.startsWith('../logger/redact/')) continue;
+          offenders.push(`${relative(root, file)} imports ${spec}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('nothing outside core/clock reads the time or sets a timer itself', () => {
     const offenders: string[] = [];
     for (const file of sources(join(root, 'src'))) {
