@@ -64,7 +64,10 @@ async function getPrice(sku: string): Promise<{ sku: string; cents: number }> {
     const res = await fetch(url, { signal });
     // status and headers are what bulwark's classify and Retry-After handling read.
     if (!res.ok)
-      throw Object.assign(new Error(`GET ${url}: HTTP ${res.status}`), { status: res.status, headers: res.headers });
+      throw Object.assign(new Error(`HTTP ${res.status} from GET ${url}`), {
+        status: res.status,
+        headers: res.headers,
+      });
     return (await res.json()) as { sku: string; cents: number };
   });
 }
