@@ -5,6 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compose } from 'bulwark';
 import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
 import { createMetrics } from 'bulwark/metrics';
@@ -26,7 +27,7 @@ let n = 0;
 const flakyDependency = async ({ signal }: { signal: AbortSignal }) => {
   n++;
   if (n % 3 === 0) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-  if (n % 5 === 0) await new Promise((resolve) => setTimeout(resolve, 100, signal));
+  if (n % 5 === 0) await sleep(100, undefined, { signal }); // hangs past the timeout, which aborts it
   return 'ok';
 };
 

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { CircuitOpenError, PermanentError, RetryableError, TimeoutError } from 'bulwark';
+import { CircuitOpenError, PermanentError, RetryableError, systemClock, TimeoutError } from 'bulwark';
 import { constant, fromDelays, retry, retryBudget } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
 import { describe, expect, it } from 'vitest';
@@ -309,6 +309,26 @@ describe('retry', () => {
     const policy = retry({ attempts: 2, backoff: constant(1) });
     const { fn } = flaky(transient());
     expect(await policy.execute(fn)).toBe('ok');
+  });
+
+  it('keeps the process alive during a wait, though the system clock unrefs its timers', async () => {
+    // A script whose only pending thing is a backoff must not exit mid-retry.
+    const handles: Array<{ hasRef(): boolean }> = [];
+    const clock = {
+      now: () => systemClock.now(),
+      setTimeout: (cb: () => void, ms: number) => {
+        const handle = systemClock.setTimeout(cb, ms) as { hasRef(): boolean };
+        handles.push(handle);
+        return handle;
+      },
+      clearTimeout: (handle: unknown) => systemClock.clearTimeout(handle),
+    };
+    const { fn } = flaky(transient());
+    const call = retry({ attempts: 2, backoff: constant(20), clock }).execute(fn);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handles).toHaveLength(1);
+    expect(handles[0]?.hasRef()).toBe(true);
+    expect(await call).toBe('ok');
   });
 
   it('refuses bad options at construction, naming them', () => {
