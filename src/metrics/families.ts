@@ -104,6 +104,14 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
   const labelNames = (...own: string[]) => [...constantNames, ...own];
   const observed = new Map<object, Observation>();
   const all = () => observed.values();
+  /** Every observed checker's last result of each check, with the labels of its series. */
+  function* healthResults() {
+    for (const o of all()) {
+      for (const [check, result] of Object.entries(o.health?.status().checks ?? {})) {
+        yield [{ ...o.constant, check }, result] as const;
+      }
+    }
+  }
 
   // Registered first: reading a breaker's state can move it to half-open, and the transition it
   // emits must be counted before the transitions counter is written out.
@@ -178,11 +186,9 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     registers,
     collect() {
       this.reset();
-      for (const o of all()) {
-        for (const [check, result] of Object.entries(o.health?.status().checks ?? {})) {
-          const value = HEALTH_VALUE[result.status];
-          if (value !== undefined) this.set({ ...o.constant, check }, value);
-        }
+      for (const [labels, result] of healthResults()) {
+        const value = HEALTH_VALUE[result.status];
+        if (value !== undefined) this.set(labels, value);
       }
     },
   });
@@ -193,10 +199,8 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     registers,
     collect() {
       this.reset();
-      for (const o of all()) {
-        for (const [check, result] of Object.entries(o.health?.status().checks ?? {})) {
-          if (typeof result.durationMs === 'number') this.set({ ...o.constant, check }, result.durationMs / 1000);
-        }
+      for (const [labels, result] of healthResults()) {
+        if (typeof result.durationMs === 'number') this.set(labels, result.durationMs / 1000);
       }
     },
   });
