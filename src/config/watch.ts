@@ -135,7 +135,7 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
 
   async reload(): Promise<ReloadResult> {
     if (this.#closed) throw new Error('ConfigWatcher.reload: the watcher is closed');
-    const outcome = this.#apply(false);
+    const outcome = this.#apply();
     if (outcome instanceof ConfigError) throw outcome;
     return outcome;
   }
@@ -159,7 +159,7 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
   }
 
   /** Read, validate, diff, swap. Returns the error (already emitted) instead of throwing. */
-  #apply(onlyIfFilesChanged: boolean): ReloadResult | ConfigError {
+  #apply(): ReloadResult | ConfigError {
     let evaluation: Evaluation;
     try {
       evaluation = evaluate(this.#options);
@@ -169,21 +169,23 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
       const issue = { path: '', source: 'reload', message: `reload failed: ${describe(error)}` };
       return this.#refuse(new ConfigError([issue], { cause: error }));
     }
-    const filesChanged = !sameContents(this.#seen, evaluation.contents);
     this.#seen = evaluation.contents;
     if (!this.#polling) this.#follow(evaluation);
-    const unchanged = { applied: false, generation: this.#generation, changes: [] };
-    if (onlyIfFilesChanged && !filesChanged) return unchanged;
     if (!evaluation.valid) return this.#refuse(new ConfigError(evaluation.issues));
     this.#lastError = undefined;
+    const changes = diffConfig(this.#current, evaluation.output, evaluation.masking);
+    if (changes.length === 0) return { applied: false, generation: this.#generation, changes: [] };
     const next = freezeConfig(evaluation.output, evaluation.masking) as Config<S>;
-    const changes = diffConfig(this.#current, next, evaluation.masking);
-    if (changes.length === 0) return unchanged;
     const previous = this.#current;
     this.#current = next;
     this.#generation++;
     this.emit('change', { config: next, previous, changes, generation: this.#generation });
     return { applied: true, generation: this.#generation, changes };
+  }
+
+  /** True when a file read last time now holds other bytes (or appeared, or went away). */
+  #filesChanged(): boolean {
+    return !sameContents(this.#seen, readAll(this.#seen));
   }
 
   #refuse(error: ConfigError): ConfigError {
@@ -197,7 +199,8 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
     this.#debounce = this.#clock.setTimeout(() => {
       this.#debounce = undefined;
-      if (!this.#closed) this.#apply(true);
+      // Most events change no byte (a touch, the second event of a rename): only a change is parsed.
+      if (!this.#closed && this.#filesChanged()) this.#apply();
     }, this.#debounceMs);
   };
 
@@ -257,7 +260,7 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     const tick = (): void => {
       this.#poll = undefined;
       if (this.#closed) return;
-      if (!sameContents(this.#seen, readAll(this.#seen))) this.#schedule();
+      if (this.#filesChanged()) this.#schedule();
       this.#poll = this.#clock.setTimeout(tick, every);
     };
     this.#poll = this.#clock.setTimeout(tick, every);
