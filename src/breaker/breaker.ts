@@ -150,6 +150,7 @@ export interface CircuitBreakerStats {
  * back to health. Made by {@link circuitBreaker}.
  */
 export interface CircuitBreaker extends Policy, EventSource<CircuitBreakerEvents> {
+  readonly kind: 'breaker';
   /** The breaker's name. */
   readonly name: string;
   /** The current state, read lazily: an open breaker whose time is up reads `'half-open'` with no timer running. */
@@ -190,6 +191,7 @@ function safely<A>(predicate: (a: A) => boolean, a: A, onThrow: boolean): boolea
 }
 
 class Breaker implements CircuitBreaker {
+  readonly kind = 'breaker' as const;
   readonly #s: Settings;
   readonly #events = new Emitter<CircuitBreakerEvents>();
   readonly #window: OutcomeWindow;

@@ -14,7 +14,10 @@ export type ResilienceErrorCode =
   | 'ERR_RETRYABLE'
   | 'ERR_PERMANENT'
   | 'ERR_TIMEOUT'
+  | 'ERR_REJECTED'
   | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_BULKHEAD_FULL'
+  | 'ERR_RATE_LIMITED'
   | 'ERR_CONFIG';
 
 type Branded = { readonly [KINDS]?: readonly string[] };
@@ -177,6 +180,47 @@ export class TimeoutError extends ResilienceError {
 }
 brand(TimeoutError, 'TimeoutError');
 
+/** Options of {@link RejectedError} and every refusal under it. */
+export interface RejectedErrorOptions extends ResilienceErrorOptions {
+  /** Name of the policy that refused the call. */
+  readonly policy: string;
+  /** Milliseconds until the policy may let a call through again; 0 when it may already. */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * A policy refused the call without running it: an open circuit, a full bulkhead, a rate limit.
+ * Refusals happen on the overload path, so every one of them names the `policy` that refused
+ * and says when to come back (`retryAfterMs`); `classify` and `retryAfterMs` key on this parent.
+ *
+ * @example
+ * ```ts
+ * import { RejectedError } from 'bulwark';
+ *
+ * try {
+ *   await policy.execute(() => callUpstream());
+ * } catch (err) {
+ *   if (err instanceof RejectedError) console.warn(`${err.policy} refused; back in ${err.retryAfterMs} ms`);
+ *   throw err;
+ * }
+ * ```
+ */
+export class RejectedError extends ResilienceError {
+  override readonly code: ResilienceErrorCode = 'ERR_REJECTED';
+  /** Name of the policy that refused the call. */
+  readonly policy: string;
+  /** Milliseconds until the policy may let a call through again; 0 when it may already. */
+  readonly retryAfterMs: number;
+
+  constructor(options: RejectedErrorOptions, message?: string) {
+    const retryAfterMs = checkRetryAfter(options.retryAfterMs, 'RejectedError') ?? 0;
+    super(message ?? `"${options.policy}" refused the call; retry in ${Math.ceil(retryAfterMs)} ms`, options);
+    this.policy = options.policy;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+brand(RejectedError, 'RejectedError');
+
 /** Options of {@link CircuitOpenError}. */
 export interface CircuitOpenErrorOptions extends ResilienceErrorOptions {
   /** Name of the breaker that refused the call. */
@@ -201,21 +245,71 @@ export interface CircuitOpenErrorOptions extends ResilienceErrorOptions {
  * }
  * ```
  */
-export class CircuitOpenError extends ResilienceError {
+export class CircuitOpenError extends RejectedError {
   override readonly code: ResilienceErrorCode = 'ERR_CIRCUIT_OPEN';
-  /** Name of the breaker that refused the call. */
+  /** Name of the breaker that refused the call (the same as `policy`). */
   readonly breaker: string;
-  /** Milliseconds until the breaker lets a probe through; 0 when it is probing already. */
-  readonly retryAfterMs: number;
 
   constructor(options: CircuitOpenErrorOptions, message?: string) {
     const retryAfterMs = checkRetryAfter(options.retryAfterMs, 'CircuitOpenError') ?? 0;
-    super(message ?? `circuit breaker "${options.breaker}" is open; retry in ${Math.ceil(retryAfterMs)} ms`, options);
+    super(
+      { policy: options.breaker, retryAfterMs, cause: options.cause },
+      message ?? `circuit breaker "${options.breaker}" is open; retry in ${Math.ceil(retryAfterMs)} ms`,
+    );
     this.breaker = options.breaker;
-    this.retryAfterMs = retryAfterMs;
   }
 }
 brand(CircuitOpenError, 'CircuitOpenError');
+
+/**
+ * A bulkhead refused the call: `limit` calls were running and its queue was full, or the call
+ * waited in the queue past `queueTimeoutMs`. Retryable, but only after `retryAfterMs`.
+ *
+ * @example
+ * ```ts
+ * import { BulkheadRejectedError } from 'bulwark';
+ *
+ * try {
+ *   await pool.execute(() => render(page));
+ * } catch (err) {
+ *   if (err instanceof BulkheadRejectedError) return tooBusy(err.retryAfterMs);
+ *   throw err;
+ * }
+ * ```
+ */
+export class BulkheadRejectedError extends RejectedError {
+  override readonly code: ResilienceErrorCode = 'ERR_BULKHEAD_FULL';
+
+  constructor(options: RejectedErrorOptions, message?: string) {
+    super(options, message ?? `bulkhead "${options.policy}" is full`);
+  }
+}
+brand(BulkheadRejectedError, 'BulkheadRejectedError');
+
+/**
+ * A rate limiter refused the call: no permit was free, and none would be within `maxWaitMs`.
+ * `retryAfterMs` is exact: a call made that much later gets a permit (if nobody takes it first).
+ *
+ * @example
+ * ```ts
+ * import { RateLimitedError } from 'bulwark';
+ *
+ * try {
+ *   await limiter.execute(() => callProvider());
+ * } catch (err) {
+ *   if (err instanceof RateLimitedError) console.warn(`over the limit; next permit in ${err.retryAfterMs} ms`);
+ *   throw err;
+ * }
+ * ```
+ */
+export class RateLimitedError extends RejectedError {
+  override readonly code: ResilienceErrorCode = 'ERR_RATE_LIMITED';
+
+  constructor(options: RejectedErrorOptions, message?: string) {
+    super(options, message ?? `rate limit "${options.policy}" reached; retry in ${Math.ceil(options.retryAfterMs)} ms`);
+  }
+}
+brand(RateLimitedError, 'RateLimitedError');
 
 /** One problem found in a configuration. */
 export interface ConfigIssue {

@@ -16,16 +16,20 @@ export { isClock, systemClock } from './clock.js';
 export type {
   CircuitOpenErrorOptions,
   ConfigIssue,
+  RejectedErrorOptions,
   ResilienceErrorCode,
   ResilienceErrorOptions,
   RetryableErrorOptions,
   TimeoutErrorOptions,
 } from './errors.js';
 export {
+  BulkheadRejectedError,
   CircuitOpenError,
   ConfigError,
   isResilienceError,
   PermanentError,
+  RateLimitedError,
+  RejectedError,
   ResilienceError,
   RetryableError,
   TimeoutError,

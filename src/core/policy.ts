@@ -45,6 +45,12 @@ export type Work<T> = (context: ExecuteContext) => T | PromiseLike<T>;
  * ```
  */
 export interface Policy {
+  /**
+   * What the policy is: `'timeout'`, `'retry'`, `'breaker'`, `'bulkhead'`, `'rate-limit'`,
+   * `'fallback'`, `'hedge'`, `'compose'`. Metrics, health checks and compose key on it. Optional
+   * so that a policy of your own needs only `execute`.
+   */
+  readonly kind?: string;
   /** Runs `fn` under this policy; resolves with its value or rejects with why it failed. */
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T>;
 }
@@ -75,11 +81,13 @@ export function isPolicy(value: unknown): value is Policy {
  * introspection) through `policies`.
  */
 export interface ComposedPolicy extends Policy {
+  readonly kind: 'compose';
   /** The parts, outermost first, exactly as given to {@link compose}. */
   readonly policies: readonly Policy[];
 }
 
 class Composed implements ComposedPolicy {
+  readonly kind = 'compose' as const;
   readonly policies: readonly Policy[];
 
   constructor(policies: readonly Policy[]) {

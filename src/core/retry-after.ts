@@ -1,5 +1,5 @@
 import { wallClockNow } from './clock.js';
-import { CircuitOpenError, RetryableError } from './errors.js';
+import { RejectedError, RetryableError } from './errors.js';
 import { readProp } from './read.js';
 
 /**
@@ -65,8 +65,8 @@ function parseMs(raw: unknown): number | undefined {
 
 /**
  * How long the failing side asked the caller to wait, in milliseconds, or `undefined` when it
- * did not say. Read from, in order: `RetryableError.retryAfterMs`; `CircuitOpenError.retryAfterMs`
- * (the time until the breaker probes again); a `retry-after-ms` header; a
+ * did not say. Read from, in order: `RetryableError.retryAfterMs`; `RejectedError.retryAfterMs`
+ * (an open breaker, a full bulkhead, a rate limit: the time until it may let a call through); a `retry-after-ms` header; a
  * `Retry-After` header (delta seconds or an HTTP date) on the error's `headers` or
  * `response.headers`, given as a plain object, a `Headers` or a `Map`. The result is never
  * negative or NaN (a date in the past gives 0) and never more than 24 hours.
@@ -84,7 +84,7 @@ function parseMs(raw: unknown): number | undefined {
  */
 export function retryAfterMs(err: unknown, options?: RetryAfterOptions): number | undefined {
   if (err instanceof RetryableError && err.retryAfterMs !== undefined) return clamp(err.retryAfterMs);
-  if (err instanceof CircuitOpenError) return clamp(err.retryAfterMs);
+  if (err instanceof RejectedError) return clamp(err.retryAfterMs);
   for (const headers of [readProp(err, 'headers'), readProp(readProp(err, 'response'), 'headers')]) {
     if (headers === undefined) continue;
     const ms = parseMs(header(headers, 'retry-after-ms'));

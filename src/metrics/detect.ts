@@ -25,19 +25,18 @@ const fn = (x: Members, ...names: string[]) => names.every((n) => typeof x[n] ==
 export function recognise(x: unknown): Known | undefined {
   if (typeof x !== 'object' || x === null) return undefined;
   const m = x as Members;
-  if (fn(m, 'execute') && Array.isArray(m.policies)) return { kind: 'composed', target: x as ComposedPolicy };
-  if (
-    fn(m, 'execute', 'on', 'isolate', 'reset', 'stats') &&
-    typeof m.name === 'string' &&
-    typeof m.state === 'string'
-  ) {
-    return { kind: 'circuit breaker', target: x as CircuitBreaker };
-  }
-  if (fn(m, 'execute', 'on') && typeof m.name === 'string' && typeof m.ms === 'number') {
-    return { kind: 'timeout policy', target: x as TimeoutPolicy };
-  }
-  if (fn(m, 'execute', 'on') && typeof m.name === 'string' && typeof m.attempts === 'number') {
-    return { kind: 'retry policy', target: x as RetryPolicy };
+  // A policy says what it is (`kind`); nothing is guessed from its other properties.
+  if (fn(m, 'execute')) {
+    switch (m.kind) {
+      case 'compose':
+        return { kind: 'composed', target: x as ComposedPolicy };
+      case 'breaker':
+        return { kind: 'circuit breaker', target: x as CircuitBreaker };
+      case 'timeout':
+        return { kind: 'timeout policy', target: x as TimeoutPolicy };
+      case 'retry':
+        return { kind: 'retry policy', target: x as RetryPolicy };
+    }
   }
   if (isHealthChecker(x)) return { kind: 'health checker', target: x };
   if (isConfigWatcher(x)) return { kind: 'config watcher', target: x };

@@ -86,6 +86,7 @@ export interface RetryEvents {
 
 /** A {@link Policy} that tries again what failed for a transient reason. Made by {@link retry}. */
 export interface RetryPolicy extends Policy, EventSource<RetryEvents> {
+  readonly kind: 'retry';
   /** The policy's name. */
   readonly name: string;
   /** Attempts in total, the first included. */
@@ -127,6 +128,7 @@ interface Settings {
 }
 
 class Retry implements RetryPolicy {
+  readonly kind = 'retry' as const;
   readonly #s: Settings;
   readonly #events = new Emitter<RetryEvents>();
 

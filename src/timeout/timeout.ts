@@ -30,6 +30,7 @@ export interface TimeoutEvents {
 
 /** A {@link Policy} that limits how long each call may take. Made by {@link timeout}. */
 export interface TimeoutPolicy extends Policy, EventSource<TimeoutEvents> {
+  readonly kind: 'timeout';
   /** The time limit in milliseconds. */
   readonly ms: number;
   /** The policy's name, as given in its options. */
@@ -41,6 +42,7 @@ const KNOWN_OPTIONS = ['ms', 'name', 'clock'] as const;
 type Timers = { setTimeout: typeof globalThis.setTimeout; clearTimeout: typeof globalThis.clearTimeout };
 
 class Timeout implements TimeoutPolicy {
+  readonly kind = 'timeout' as const;
   readonly ms: number;
   readonly name: string;
   readonly #events = new Emitter<TimeoutEvents>();
