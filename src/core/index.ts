@@ -35,7 +35,16 @@ export {
   TimeoutError,
 } from './errors.js';
 export type { EventSource, Unsubscribe } from './listeners.js';
+export type { Configurable } from './configure.js';
 export type { ComposedPolicy, ExecuteContext, ExecuteOptions, Policy, Work } from './policy.js';
 export { compose, isPolicy } from './policy.js';
+export type {
+  EvictionReason,
+  PolicyRegistry,
+  PolicyRegistryEvents,
+  PolicyRegistryOptions,
+  PolicyRegistryStats,
+} from './registry.js';
+export { policies } from './registry.js';
 export type { RetryAfterOptions } from './retry-after.js';
 export { MAX_RETRY_AFTER_MS, retryAfterMs } from './retry-after.js';

@@ -2,6 +2,8 @@
  * The contract every primitive shares, and `compose`, which nests them.
  */
 import { runAttempt } from './attempt.js';
+import { commitAll, currentEpoch, PREPARE_CONFIGURE, prepareConfigure } from './configure.js';
+import { describe } from './errors.js';
 
 /** What a policy hands the work it runs. */
 export interface ExecuteContext {
@@ -23,6 +25,11 @@ export interface ExecuteOptions {
    * in their context. Leave it unset when calling a policy directly.
    */
   readonly attempt?: number | undefined;
+  /**
+   * The configuration epoch the call started in, handed down by `compose` so that every part of
+   * a pipeline runs the call under the settings in force when it started. Leave it unset.
+   */
+  readonly since?: number | undefined;
 }
 
 /** The work a policy runs: sync or async, given the call's context. */
@@ -84,6 +91,13 @@ export interface ComposedPolicy extends Policy {
   readonly kind: 'compose';
   /** The parts, outermost first, exactly as given to {@link compose}. */
   readonly policies: readonly Policy[];
+  /**
+   * Reconfigures parts by their `name`: `{ attempt: { ms: 800 }, breaker: { openMs: 5000 } }`.
+   * Every change is validated before any is applied (a bad value or an unknown name throws and
+   * changes nothing); calls that start afterwards run under all of the new settings, calls in
+   * flight finish under the old ones.
+   */
+  configure(settingsByName: Readonly<Record<string, unknown>>): void;
 }
 
 class Composed implements ComposedPolicy {
@@ -96,16 +110,62 @@ class Composed implements ComposedPolicy {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const { policies } = this;
+    // Every part of this call reads the settings in force now, however long the call runs.
+    const since = options?.since ?? currentEpoch();
     const step = (index: number, context: ExecuteContext): T | PromiseLike<T> => {
       const next = policies[index];
       if (next === undefined) return fn(context);
-      return next.execute((inner) => step(index + 1, inner), { signal: context.signal, attempt: context.attempt });
+      return next.execute((inner) => step(index + 1, inner), {
+        signal: context.signal,
+        attempt: context.attempt,
+        since,
+      });
     };
     const first = policies[0];
     if (first === undefined) {
       return runAttempt(fn, options?.attempt ?? 1, options?.signal);
     }
-    return first.execute((context) => step(1, context), options);
+    return first.execute((context) => step(1, context), {
+      signal: options?.signal,
+      attempt: options?.attempt,
+      since,
+    });
+  }
+
+  configure(settingsByName: Readonly<Record<string, unknown>>): void {
+    commitAll([this[PREPARE_CONFIGURE](settingsByName)]);
+  }
+
+  [PREPARE_CONFIGURE](settingsByName: unknown): (epoch: number) => void {
+    const where = 'compose.configure';
+    if (typeof settingsByName !== 'object' || settingsByName === null || Array.isArray(settingsByName)) {
+      throw new TypeError(`${where}: expected an object of settings by part name; got ${describe(settingsByName)}`);
+    }
+    const byName = new Map<string, Policy>();
+    const duplicated = new Set<string>();
+    for (const part of this.policies) {
+      const name = (part as { name?: unknown }).name;
+      if (typeof name !== 'string') continue;
+      if (byName.has(name)) duplicated.add(name);
+      byName.set(name, part);
+    }
+    const commits: Array<(epoch: number) => void> = [];
+    for (const name of Object.keys(settingsByName)) {
+      const part = byName.get(name);
+      if (part === undefined || duplicated.has(name)) {
+        const names = [...byName.keys()].filter((n) => !duplicated.has(n)).map((n) => `"${n}"`);
+        throw new TypeError(
+          `${where}: ${duplicated.has(name) ? `two parts are named "${name}"; give them distinct names` : `no part is named "${name}"`}; parts that can be named: ${names.join(', ') || 'none'}`,
+        );
+      }
+      commits.push(
+        prepareConfigure(part, (settingsByName as Record<string, unknown>)[name], `${where}("${name}")`),
+      );
+    }
+    // A composed policy inside a registry commits under the registry's epoch, with the others.
+    return (epoch) => {
+      for (const commit of commits) commit(epoch);
+    };
   }
 }
 
