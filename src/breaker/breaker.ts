@@ -1,9 +1,10 @@
 import { abortReason, ownedController } from '../core/abort.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
-import { isRetryable } from '../core/classify.js';
+import { httpStatusOf, isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
-import { CircuitOpenError, describe } from '../core/errors.js';
+import { CircuitOpenError, describe, RejectedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
+import { markOpenedBreaker } from '../core/opened.js';
 import {
   checkKnownKeys,
   checkOptionsObject,
@@ -50,8 +51,11 @@ export interface SlowCallOptions {
   readonly rate: number;
 }
 
-/** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptions {
+/**
+ * Options of {@link circuitBreaker}. `R` is the type the work returns, as `isResultFailure` reads
+ * it: inferred from that predicate's parameter, e.g. `(res: Response) => res.status >= 500`.
+ */
+export interface CircuitBreakerOptions<R = unknown> {
   /** Names the breaker in errors, events and metrics (default `'default'`). */
   readonly name?: string | undefined;
   /** When a closed breaker opens (default `consecutiveFailures(5)`). */
@@ -64,10 +68,17 @@ export interface CircuitBreakerOptions {
   readonly openBackoff?: BackoffOption | undefined;
   /** How the dependency is probed when the open time is over. */
   readonly halfOpen?: HalfOpenOptions | undefined;
-  /** Which errors count as failures (default `isRetryable`: permanent errors pass through uncounted). */
+  /**
+   * Which errors count as failures. Default: what `isRetryable` accepts, except an HTTP 429 and a
+   * refusal by another policy (`RejectedError`): permanent errors, rate limiting and our own
+   * refusals pass through uncounted.
+   */
   readonly isFailure?: ((error: unknown) => boolean) | undefined;
-  /** Which returned values count as failures, e.g. a response with status 503. */
-  readonly isResultFailure?: ((value: unknown) => boolean) | undefined;
+  /**
+   * Which returned values count as failures, e.g. `(res: Response) => res.status >= 500`. The call
+   * still resolves with the value. The same predicate fits `retry`'s `isResultFailure`.
+   */
+  readonly isResultFailure?: ((value: R) => boolean) | undefined;
   /** A snapshot from `toJSON()` to start from, e.g. saved before a restart. */
   readonly initialState?: CircuitBreakerSnapshot | undefined;
   /** Where time comes from (default: the system clock). */
@@ -391,7 +402,9 @@ class Breaker implements CircuitBreaker {
     const { isResultFailure, slow, name } = this.#s;
     if (isResultFailure !== undefined && safely(isResultFailure, value, false)) {
       this.#events.emit('failure', { name, error: value, durationMs });
-      this.#count(true, slow !== undefined && durationMs >= slow.thresholdMs, generation, probe, now);
+      if (this.#count(true, slow !== undefined && durationMs >= slow.thresholdMs, generation, probe, now)) {
+        markOpenedBreaker(value);
+      }
       return;
     }
     this.#events.emit('success', { name, durationMs });
@@ -411,19 +424,27 @@ class Breaker implements CircuitBreaker {
     const durationMs = now - start;
     this.#events.emit('failure', { name: this.#s.name, error, durationMs });
     const slow = this.#s.slow !== undefined && durationMs >= this.#s.slow.thresholdMs;
-    this.#count(true, slow, generation, probe, now);
+    if (this.#count(true, slow, generation, probe, now)) markOpenedBreaker(error);
   }
 
-  #count(failed: boolean, slow: boolean, generation: number, probe: boolean, now: number): void {
+  /** Counts one outcome; true when it opened the breaker (a retry around it then stops waiting). */
+  #count(failed: boolean, slow: boolean, generation: number, probe: boolean, now: number): boolean {
     // A call that started in a state the breaker has left says nothing about the current one.
-    if (generation !== this.#generation) return;
+    if (generation !== this.#generation) return false;
     if (probe) {
       this.#probesInFlight--;
-      if (failed || slow) this.#enter('open', 'probe-failed', now);
-      else if (++this.#probeSuccesses >= this.#s.successesToClose) this.#enter('closed', 'probe-succeeded', now);
-      return;
+      if (failed || slow) {
+        this.#enter('open', 'probe-failed', now);
+        return true;
+      }
+      if (++this.#probeSuccesses >= this.#s.successesToClose) this.#enter('closed', 'probe-succeeded', now);
+      return false;
     }
-    if (this.#mode === 'closed' && this.#window.record(failed, slow, now)) this.#enter('open', 'tripped', now);
+    if (this.#mode === 'closed' && this.#window.record(failed, slow, now)) {
+      this.#enter('open', 'tripped', now);
+      return true;
+    }
+    return false;
   }
 }
 
@@ -442,6 +463,16 @@ const KNOWN_OPTIONS = [
 ] as const;
 
 /**
+ * The default `isFailure`: a failure that says the dependency is failing. A 429 says it is up and
+ * asks us to slow down (retry honours its Retry-After; opening for `openMs` would refuse calls long
+ * after the limit reset), and a `RejectedError` from another policy never reached it.
+ */
+function countsAsFailure(error: unknown): boolean {
+  if (error instanceof RejectedError || httpStatusOf(error) === 429) return false;
+  return isRetryable(error);
+}
+
+/**
  * A circuit breaker. While closed it runs every call and counts failures by its `trip` rule;
  * once the rule trips it opens, and for `openMs` every call is refused at once with a
  * `CircuitOpenError` without running. Then it lets `halfOpen.probes` calls through to test the
@@ -450,7 +481,10 @@ const KNOWN_OPTIONS = [
  * probe that overruns `probeTimeoutMs` counts as failed, so half-open never hangs.
  *
  * Only failures that say something about the dependency count: by default those `isRetryable`
- * accepts, so a 404, a validation error or the caller's own abort passes through uncounted.
+ * accepts, so a 404, a validation error or the caller's own abort passes through uncounted, and
+ * neither a 429 (the dependency is up and rate limiting) nor another policy's refusal counts.
+ * A value the work returns counts as failed when `isResultFailure` says so (the call still
+ * resolves with it); with `throwIfNotOk` from core, a `fetch` Response needs no predicate.
  * No timer runs: the move from open to half-open happens when the state is next read.
  *
  * @example
@@ -461,14 +495,14 @@ const KNOWN_OPTIONS = [
  *   name: 'inventory',
  *   trip: failureRate({ threshold: 0.5, minimumCalls: 20, window: { ms: 30_000 } }),
  *   openMs: 10_000,
- *   isResultFailure: (res) => (res as Response).status >= 500,
+ *   isResultFailure: (res: Response) => res.status >= 500,
  * });
  * breaker.on('stateChange', ({ from, to, reason }) => console.warn(`inventory: ${from} -> ${to} (${reason})`));
  *
  * const res = await breaker.execute(({ signal }) => fetch('https://inventory.internal/items', { signal }));
  * ```
  */
-export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker {
+export function circuitBreaker<R = unknown>(options?: CircuitBreakerOptions<R>): CircuitBreaker {
   const where = 'circuitBreaker';
   checkOptionsObject(where, options);
   checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
@@ -533,8 +567,13 @@ export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker 
     probes,
     successesToClose,
     probeTimeoutMs: Math.min(probeTimeoutMs, MAX_TIMER_MS),
-    isFailure: functionOption(where, 'isFailure', o.isFailure, '(error) => boolean') ?? ((e) => isRetryable(e)),
-    isResultFailure: functionOption(where, 'isResultFailure', o.isResultFailure, '(value) => boolean'),
+    isFailure: functionOption(where, 'isFailure', o.isFailure, '(error) => boolean') ?? countsAsFailure,
+    isResultFailure: functionOption<(value: unknown) => boolean>(
+      where,
+      'isResultFailure',
+      o.isResultFailure,
+      '(value) => boolean',
+    ),
     clock: clockOption(where, o.clock),
     random: random ?? Math.random,
   };

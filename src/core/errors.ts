@@ -18,6 +18,7 @@ export type ResilienceErrorCode =
   | 'ERR_CIRCUIT_OPEN'
   | 'ERR_BULKHEAD_FULL'
   | 'ERR_RATE_LIMITED'
+  | 'ERR_HTTP'
   | 'ERR_CONFIG';
 
 type Branded = { readonly [KINDS]?: readonly string[] };
@@ -28,8 +29,8 @@ function hasKind(value: unknown, kind: string): boolean {
   return Array.isArray(kinds) && kinds.includes(kind);
 }
 
-/** Gives `cls` a kind name and records it, with its parents' kinds, on its prototype. */
-function brand(cls: abstract new (...args: never[]) => object, kind: string): void {
+/** Gives `cls` a kind name and records it, with its parents' kinds, on its prototype. @internal */
+export function brand(cls: abstract new (...args: never[]) => object, kind: string): void {
   const parentKinds = (Object.getPrototypeOf(cls.prototype) as Branded)[KINDS] ?? [];
   Object.defineProperty(cls, KIND, { value: kind });
   Object.defineProperty(cls.prototype, KINDS, { value: Object.freeze([...parentKinds, kind]) });

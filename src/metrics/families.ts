@@ -164,7 +164,7 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
   );
   const retryGiveUps = counter(
     'retry_giveups_total',
-    'Calls a retry policy gave up on, by reason: exhausted, permanent, budget, deadline, aborted.',
+    'Calls a retry policy gave up on, by reason: exhausted, permanent, rejected (a breaker, bulkhead or rate limit inside refused), budget, deadline, aborted.',
     ['policy', 'reason'],
   );
   const timeouts = counter('timeouts_total', 'Calls a timeout policy cut off.', ['policy']);
