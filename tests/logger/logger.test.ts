@@ -139,7 +139,7 @@ describe('logger', () => {
   it('refuses bad options, naming them', () => {
     expect(() => createLogger({ level: 'verbose' as never })).toThrow(`createLogger: option "level" must be one of`);
     expect(() => createLogger({ sink: {} as never })).toThrow(
-      'createLogger: option "sink" must have a write(line) method; got object',
+      'createLogger: option "sink" must be a Sink (an object with a write(line) method) or a Node Writable stream; got object',
     );
     expect(() => createLogger({ bindings: 'x' as never })).toThrow(
       'bindings must be an object of fields; got "x" (string)',
