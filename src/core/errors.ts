@@ -7,6 +7,8 @@
 
 const KINDS: unique symbol = Symbol.for('bulwark.error.kinds') as never;
 const KIND: unique symbol = Symbol.for('bulwark.error.kind') as never;
+/** Node's `util.inspect.custom`, reached without importing `node:util` (core runs anywhere). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 /** The stable `code` of each bulwark error class. */
 export type ResilienceErrorCode =
@@ -347,6 +349,15 @@ export class ConfigError extends ResilienceError {
     const count = `${list.length} problem${list.length === 1 ? '' : 's'}`;
     super(`invalid configuration (${count}):\n${lines.join('\n')}`, options);
     this.issues = list;
+    // Not enumerable: Node prints an uncaught error's enumerable fields after its stack, and
+    // `issues` would repeat the list the message already holds.
+    Object.defineProperty(this, 'issues', { enumerable: false });
+    Object.defineProperty(this, 'code', { enumerable: false });
+  }
+
+  /** How `util.inspect` and `console.log` show it: the list once, without the stack frames. */
+  [INSPECT](): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
   }
 }
 brand(ConfigError, 'ConfigError');
