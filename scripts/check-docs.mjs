@@ -7,12 +7,16 @@
 // `node scripts/check-docs.mjs getting-started` checks only the files whose path contains it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { collect } from './docs/blocks.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const out = join(root, '.tmp/docs');
 const RUN_LIMIT_MS = 15_000;
+// Blocks run on the Node npm scripts use (the node@24 devDependency), which runs .ts as is,
+// even when this script is started by an older `node`.
+const local = join(root, 'node_modules/.bin/node');
+const NODE = existsSync(local) ? local : process.execPath;
 const only = process.argv.slice(2);
 
 if (!existsSync(join(root, 'dist/index.d.ts'))) {
@@ -47,6 +51,7 @@ writeFileSync(
       noEmit: true,
     },
     include: ['*.ts'],
+    exclude: ['run'],
   }),
 );
 
@@ -70,11 +75,18 @@ for (const line of tsc.stdout.split('\n').filter(Boolean)) {
 if (tsc.status !== 0 && failures.length === 0) failures.push(`tsc failed: ${tsc.stderr || tsc.stdout}`);
 
 function run(check) {
+  // Each run in a directory of its own, holding the guide's `file=` blocks (config files...).
+  const cwd = join(out, 'run', check.id);
+  for (const file of check.files) {
+    mkdirSync(dirname(join(cwd, file.path)), { recursive: true });
+    writeFileSync(join(cwd, file.path), file.code);
+  }
+  mkdirSync(cwd, { recursive: true });
   return new Promise((done) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', join(import.meta.dirname, 'docs/stand-in.mjs'), check.file], {
-      cwd: out,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    const child = spawn(NODE, ['--import', join(import.meta.dirname, 'docs/stand-in.mjs'), check.file], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...check.env },
     });
     let stdout = '';
     let stderr = '';

@@ -6,6 +6,9 @@
 // A guide with the line `<!-- docs-test: program -->` is one program: its ```ts blocks, in
 // order, make one module that is typechecked (and run, when it says `program runnable`), the
 // way a reader pasting each step into one file would get it. Its blocks are not checked alone.
+// `<!-- docs-test: program runnable env APP_PORT=0 -->` sets environment variables for the run.
+// A block of any language with `file=<path>` (```yaml file=config/app.yaml) is written to that
+// path in the directory the guide's code runs in: the files a reader would create.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -41,10 +44,28 @@ export function blocksOf(text) {
   return blocks;
 }
 
-/** `'program'`, `'program runnable'` or undefined, from the guide's `<!-- docs-test: ... -->`. */
+/**
+ * `{ run, env }` from the guide's `<!-- docs-test: program [runnable] [env K=V ...] -->`, or
+ * undefined when the guide is not one program.
+ */
 export function programMode(text) {
-  const m = /<!--\s*docs-test:\s*(program(?:\s+runnable)?)\s*-->/.exec(text);
-  return m?.[1].replace(/\s+/g, ' ');
+  const m = /<!--\s*docs-test:\s*program\b([^>]*)-->/.exec(text);
+  if (!m) return undefined;
+  const words = m[1].trim().split(/\s+/).filter(Boolean);
+  const env = {};
+  for (const word of words.slice(words.indexOf('env') + 1)) {
+    const eq = word.indexOf('=');
+    if (words.includes('env') && eq > 0) env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return { run: words.includes('runnable'), env };
+}
+
+/** The `file=<path>` blocks of a guide: `[{ path, code }]`. */
+function filesOf(blocks) {
+  return blocks.flatMap((b) => {
+    const flag = b.flags.find((f) => f.startsWith('file='));
+    return flag ? [{ path: flag.slice(5), code: `${b.code}\n` }] : [];
+  });
 }
 
 const IMPORT = /^import\s+(type\s+)?\{([^}]*)\}\s+from\s+(['"][^'"]+['"]);?\s*$/;
@@ -113,12 +134,14 @@ export function collect(root) {
       .replace(/\.md$/, '')
       .replace(/[^\w]+/g, '-')
       .toLowerCase();
-    const ts = blocksOf(text).filter((b) => b.lang === 'ts' || b.lang === 'typescript');
+    const all = blocksOf(text);
+    const files = filesOf(all);
+    const ts = all.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
     const mode = programMode(text);
     if (mode !== undefined) {
       if (ts.length === 0) continue;
       const { code, map } = joinProgram(ts);
-      checks.push({ id: `${slug}.program`, source, code, map, run: mode === 'program runnable' });
+      checks.push({ id: `${slug}.program`, source, code, map, run: mode.run, env: mode.env, files });
       continue;
     }
     ts.forEach((block, n) => {
@@ -129,6 +152,8 @@ export function collect(root) {
         code: `${block.code}\nexport {};\n`,
         map: lines.map((_, i) => block.line + i + 1),
         run: block.flags.includes('runnable'),
+        env: {},
+        files,
       });
     });
   }
