@@ -24,7 +24,9 @@ if (!existsSync(join(root, 'dist/index.d.ts'))) {
   process.exit(1);
 }
 
-const checks = collect(root).filter((c) => only.length === 0 || only.some((o) => c.source.includes(o)));
+const collected = collect(root);
+const mine = (source) => only.length === 0 || only.some((o) => source.includes(o));
+const checks = collected.checks.filter((c) => mine(c.source));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 for (const check of checks) {
@@ -59,7 +61,7 @@ const byFile = new Map(checks.map((c) => [c.file, c]));
 /** `docs/x.md:12` for line `line` of a generated file. */
 const where = (check, line) => `${check.source}:${check.map[line - 1] ?? check.map.at(-1)}`;
 
-const failures = [];
+const failures = collected.problems.filter((p) => mine(p));
 const tsc = spawnSync(
   process.execPath,
   [join(root, 'node_modules/typescript/bin/tsc'), '-p', out, '--pretty', 'false'],

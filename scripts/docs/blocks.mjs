@@ -122,11 +122,13 @@ export function joinProgram(blocks) {
 }
 
 /**
- * The checks to make: `{ id, source, file, code, map, run }` per standalone block or program.
- * `source` is the Markdown path relative to `root`; `map[i]` the Markdown line of code line i + 1.
+ * `{ checks, problems }`: the checks to make, `{ id, source, code, map, run, env, files }` per
+ * standalone block or program (`source` is the Markdown path relative to `root`; `map[i]` the
+ * Markdown line of code line i + 1), and the conventions broken, as messages.
  */
 export function collect(root) {
   const checks = [];
+  const problems = [];
   for (const path of markdownFiles(root)) {
     const text = readFileSync(path, 'utf8');
     const source = relative(root, path);
@@ -135,6 +137,12 @@ export function collect(root) {
       .replace(/[^\w]+/g, '-')
       .toLowerCase();
     const all = blocksOf(text);
+    // A fence without a language is neither checked nor clearly exempt: say which it is.
+    for (const b of all.filter((b) => b.lang === '')) {
+      problems.push(
+        `${source}:${b.line}: a code fence without a language; use \`\`\`ts for code, \`\`\`text for output`,
+      );
+    }
     const files = filesOf(all);
     const ts = all.filter((b) => b.lang === 'ts' || b.lang === 'typescript');
     const mode = programMode(text);
@@ -157,5 +165,5 @@ export function collect(root) {
       });
     });
   }
-  return checks;
+  return { checks, problems };
 }
