@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { compose } from 'bulwark';
+import { compose, throwIfNotOk } from 'bulwark';
 import { watchConfig } from 'bulwark/config';
 import { createHealthChecker, policyCheck } from 'bulwark/health';
 import { createLogger } from 'bulwark/logger';
@@ -73,9 +73,8 @@ health.register(
   'upstream',
   // An open breaker fails this check at once, without calling the upstream.
   policyCheck(compose(client.breaker, client.perAttempt), async ({ signal }) => {
-    const res = await fetch(`${config.current.upstream.url}/ping`, { signal, headers: client.headers });
+    const res = throwIfNotOk(await fetch(`${config.current.upstream.url}/ping`, { signal, headers: client.headers }));
     await res.arrayBuffer();
-    if (!res.ok) throw Object.assign(new Error(`ping: HTTP ${res.status}`), { status: res.status });
   }),
 );
 health.register('config', config.healthCheck(), { critical: false });
