@@ -6,7 +6,7 @@
  */
 export type { LogLevel } from './levels.js';
 export { LOG_LEVELS } from './levels.js';
-export type { LogFields, Logger, LoggerOptions } from './logger.js';
+export type { LogFields, Logger, LoggerOptions, LogMethod } from './logger.js';
 export { createLogger, withLogContext } from './logger.js';
 export type { PinoRedactionOptions } from './pino.js';
 export { pinoRedaction } from './pino.js';
