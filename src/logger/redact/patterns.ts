@@ -26,6 +26,28 @@ export interface HintedPattern {
   readonly secretGroup: number;
 }
 
+/**
+ * What a string must have before a hinted pattern's `includes` runs at all: its punctuation (a
+ * mask of {@link Seen} flags) and its longest run of `[A-Za-z0-9_-]`. The scanner learns both in
+ * the walk it makes anyway, so most strings skip most hints without reading them again.
+ */
+export const Seen = { colon: 1, slash: 2, tilde: 4, dash: 8, dot: 16, equals: 32, at: 64 } as const;
+
+/** The {@link Seen} mask a hint needs (its punctuation), and the longest token run it implies. */
+export function hintNeeds(hint: string): number {
+  let mask = 0;
+  for (const c of hint) {
+    if (c === ':') mask |= Seen.colon;
+    else if (c === '/') mask |= Seen.slash;
+    else if (c === '~') mask |= Seen.tilde;
+    else if (c === '-') mask |= Seen.dash;
+    else if (c === '.') mask |= Seen.dot;
+    else if (c === '=') mask |= Seen.equals;
+    else if (c === '@') mask |= Seen.at;
+  }
+  return mask;
+}
+
 /** The generic shapes. */
 export const GENERIC_PATTERNS: readonly HintedPattern[] = [
   {

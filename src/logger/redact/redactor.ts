@@ -79,6 +79,10 @@ type Path = (string | number)[];
 /** What reading a property returns when its getter (or a proxy trap) throws. */
 const UNREADABLE: unique symbol = Symbol('unreadable');
 
+/** Clean strings of these lengths are remembered. */
+const CACHE_MIN = 8;
+const CACHE_MAX = 256;
+
 /** At most this many objects are visited per call, so a huge input costs a bounded time. */
 const MAX_OBJECTS = 50_000;
 
@@ -200,10 +204,13 @@ class Engine implements Redactor {
     if (text.length > this.#maxString) {
       text = `${text.slice(0, this.#maxString)}...[${text.length - this.#maxString} more chars]`;
     }
-    if (text.length < 8 || this.#clean.has(text)) return text;
+    if (text.length < 8) return text;
+    // Scanning a short string costs less than hashing it for the cache: only longer ones are kept.
+    const cacheable = text.length >= CACHE_MIN && text.length <= CACHE_MAX;
+    if (cacheable && this.#clean.has(text)) return text;
     const spans = this.#scanner.scan(text);
     if (spans === null) {
-      if (text.length <= 256) {
+      if (cacheable) {
         if (this.#clean.size >= 4096) this.#clean.clear();
         this.#clean.add(text);
       }

@@ -11,7 +11,7 @@
  * It returns where the secrets are; the redactor censors them.
  */
 import { type KeyRules, keptUnderSecretKey } from './keys.js';
-import { AUTH_SCHEMES, GENERIC_PATTERNS, type HintedPattern, type SecretPattern } from './patterns.js';
+import { AUTH_SCHEMES, GENERIC_PATTERNS, type HintedPattern, hintNeeds, type SecretPattern, Seen } from './patterns.js';
 import { TOKEN_SHAPES, type TokenShape } from './tokens.js';
 
 /** One secret in a string: `text.slice(start, end)`, found by `rule`. */
@@ -20,6 +20,37 @@ export interface Span {
   end: number;
   readonly rule: string;
 }
+
+interface Gated extends HintedPattern {
+  /** {@link Seen} flags the string must have. */
+  readonly needs: number;
+  /** The longest `[A-Za-z0-9_-]` run the string must have. */
+  readonly minRun: number;
+}
+
+/** Longest token runs some hinted shapes need (most strings have none that long). */
+const MIN_RUN: Readonly<Record<string, number>> = {
+  'mailchimp-key': 32,
+  'new-relic-license-key': 40,
+  'telegram-bot-token': 30,
+  'terraform-cloud-token': 60,
+  'azure-ad-client-secret': 3,
+  'private-key': 5,
+};
+
+/**
+ * Punctuation some hinted shapes need beyond their hint: a `-u` flag is followed by `user:pass`;
+ * capability URLs are matched in a URL written with its scheme (`https://hooks.slack.com/...`).
+ */
+const NEEDS: Readonly<Record<string, number>> = {
+  'user-password-flag': Seen.colon,
+  'discord-webhook': Seen.colon,
+  'google-chat-webhook': Seen.colon,
+  'slack-webhook': Seen.colon,
+  'teams-webhook': Seen.colon,
+  'telegram-bot-url': Seen.colon,
+  'zapier-webhook': Seen.colon,
+};
 
 interface UserPattern {
   readonly name: string;
@@ -111,12 +142,45 @@ function isBasicCredential(value: string): boolean {
   }
 }
 
+/** Character classes for the word walk: {@link Seen} punctuation flags, and these. */
+const ALNUM = 1 << 8;
+const RUN = 1 << 9;
+const CHAR_KIND = new Uint16Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let kind = 0;
+  if (/[A-Za-z0-9]/.test(ch)) kind |= ALNUM | RUN;
+  if (ch === '_' || ch === '-') kind |= RUN;
+  if (ch === ':') kind |= Seen.colon;
+  if (ch === '/') kind |= Seen.slash;
+  if (ch === '~') kind |= Seen.tilde;
+  if (ch === '-') kind |= Seen.dash;
+  if (ch === '.') kind |= Seen.dot;
+  if (ch === '=') kind |= Seen.equals;
+  if (ch === '@') kind |= Seen.at;
+  CHAR_KIND[c] = kind;
+}
+
+/** The first two letters of each authorization scheme word, in any case (`c0 * 128 + c1`). */
+const SCHEME_START = new Uint8Array(128 * 128);
+for (const scheme of AUTH_SCHEMES) {
+  for (const a of [scheme[0] as string, (scheme[0] as string).toUpperCase()]) {
+    for (const b of [scheme[1] as string, (scheme[1] as string).toUpperCase()]) {
+      SCHEME_START[a.charCodeAt(0) * 128 + b.charCodeAt(0)] = 1;
+    }
+  }
+}
+
 const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
 
 export class TextScanner {
   readonly #keys: KeyRules;
-  readonly #byFirst: (TokenShape[] | undefined)[] = [];
-  readonly #hinted: HintedPattern[];
+  /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
+  readonly #byStart: (TokenShape[] | undefined)[] = new Array(128 * 128).fill(undefined);
+  readonly #hinted: Gated[];
+  /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
+  #seen = 0;
+  #longestRun = 0;
   readonly #user: UserPattern[];
   readonly #censorText: string | undefined;
 
@@ -126,16 +190,22 @@ export class TextScanner {
     const hinted: HintedPattern[] = [...GENERIC_PATTERNS];
     for (const shape of TOKEN_SHAPES) {
       if (shape.prefixes !== undefined) {
-        for (const first of new Set(shape.prefixes.map((p) => p.charCodeAt(0)))) {
-          const list = this.#byFirst[first] ?? [];
-          list.push(shape);
-          this.#byFirst[first] = list;
+        for (const prefix of shape.prefixes) {
+          const at = prefix.charCodeAt(0) * 128 + prefix.charCodeAt(1);
+          if (prefix.length < 2 || !(at < 128 * 128)) throw new Error(`token shape ${shape.name}: prefix "${prefix}" must start with two ASCII characters`);
+          const list = this.#byStart[at] ?? [];
+          if (!list.includes(shape)) list.push(shape);
+          this.#byStart[at] = list;
         }
       } else if (shape.hint !== undefined) {
         hinted.push({ name: shape.name, hint: shape.hint, regex: shape.regex, secretGroup: shape.secretGroup ?? 0 });
       }
     }
-    this.#hinted = hinted;
+    this.#hinted = hinted.map((p) => ({
+      ...p,
+      needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
+      minRun: MIN_RUN[p.name] ?? 6,
+    }));
     this.#user = user.map((p) => ({
       name: p.name,
       regex: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`),
@@ -147,11 +217,14 @@ export class TextScanner {
   /** Where the secrets in `text` are, or null when there are none. */
   scan(text: string): Span[] | null {
     const spans: Span[] = [];
-    if (text.includes('=') || text.includes(':')) this.#pairs(text, spans);
-    if (text.includes('--')) this.#flags(text, spans);
     this.#words(text, spans);
+    const seen = this.#seen;
+    if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
+    if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
+    const run = this.#longestRun;
     for (const pattern of this.#hinted) {
-      if (text.includes(pattern.hint)) this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+      if ((seen & pattern.needs) !== pattern.needs || run < pattern.minRun || !text.includes(pattern.hint)) continue;
+      this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
     }
     if (this.#user.length > 0) {
       const lower = text.toLowerCase();
@@ -177,30 +250,48 @@ export class TextScanner {
     }
   }
 
-  /** Provider tokens at word starts, and the credential after an authorization scheme word. */
+  /**
+   * Provider tokens at word starts, and the credential after an authorization scheme word; on
+   * the way, notes the punctuation and the longest token run the hinted shapes need.
+   */
   #words(text: string, spans: Span[]): void {
     const len = text.length;
     let prevAlnum = false;
+    let seen = 0;
+    let run = 0;
+    let longest = 0;
+    // Inside a token already found, no word starts a new one.
+    let tokenEnd = 0;
     for (let i = 0; i < len; i++) {
       const c = text.charCodeAt(i);
-      const alnum = isAlnum(c);
-      if (!alnum || prevAlnum) {
-        prevAlnum = alnum;
+      const kind = c < 128 ? (CHAR_KIND[c] as number) : 0;
+      if ((kind & ALNUM) === 0) {
+        if ((kind & RUN) !== 0) run++;
+        else {
+          if (run > longest) longest = run;
+          run = 0;
+        }
+        seen |= kind;
+        prevAlnum = false;
         continue;
       }
+      run++;
+      if (prevAlnum) continue;
       prevAlnum = true;
-      const shapes = c < 128 ? this.#byFirst[c] : undefined;
+      if (i < tokenEnd) continue;
+      const next = text.charCodeAt(i + 1);
+      const shapes = c < 128 && next < 128 ? this.#byStart[c * 128 + next] : undefined;
       if (shapes !== undefined) {
         const end = this.#token(text, i, shapes, spans);
         if (end > i) {
-          i = end - 1;
-          prevAlnum = isAlnum(text.charCodeAt(i));
+          tokenEnd = end;
           continue;
         }
       }
-      const lc = c | 32;
-      if (lc === 98 || lc === 116 || lc === 115 || lc === 110 || lc === 97) this.#scheme(text, i, spans); // b t s n a
+      if (c < 128 && next < 128 && SCHEME_START[c * 128 + next] === 1) this.#scheme(text, i, spans);
     }
+    this.#seen = seen & ~(ALNUM | RUN);
+    this.#longestRun = run > longest ? run : longest;
   }
 
   #token(text: string, at: number, shapes: readonly TokenShape[], spans: Span[]): number {
@@ -265,9 +356,15 @@ export class TextScanner {
    */
   #pairs(text: string, spans: Span[]): void {
     const len = text.length;
+    // Jump from separator to separator: indexOf is native, a loop over every character is not.
+    let eq = text.indexOf('=');
+    let colon = text.indexOf(':');
     for (let i = 0; i < len; i++) {
+      if (eq !== -1 && eq < i) eq = text.indexOf('=', i);
+      if (colon !== -1 && colon < i) colon = text.indexOf(':', i);
+      if (eq === -1 && colon === -1) return;
+      i = eq === -1 ? colon : colon === -1 ? eq : eq < colon ? eq : colon;
       const c = text.charCodeAt(i);
-      if (c !== Ch.Equals && c !== Ch.Colon) continue;
       let end = i;
       while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
       const q = text.charCodeAt(end - 1);

@@ -8,7 +8,8 @@
  *
  * A row is found one of two ways:
  * - `prefixes`: the token starts a word (the character before it is not a letter or a digit) with
- *   one of these literal, case-sensitive prefixes, and `regex` matches from there. This is the
+ *   one of these literal, case-sensitive prefixes (two characters or more), and `regex` matches
+ *   from there. This is the
  *   cheap path: a string is walked once, and only words starting like a prefix run a regex.
  * - `hint`: the shape has no fixed start (a suffix, a URL); `regex` runs over the whole string
  *   only when it contains this literal text.
@@ -149,7 +150,8 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
   shape(
     'discord-bot-token',
     'https://discord.com/developers/docs/reference#authentication (base64 user id . timestamp . HMAC)',
-    ['M', 'N', 'O'],
+    // The first part is the base64 of the bot's numeric id, so it starts with base64 of a digit.
+    ['MT', 'Mj', 'Mz', 'ND', 'NT', 'Nj', 'Nz', 'OD', 'OT'],
     '[MNO][A-Za-z0-9_-]{23,27}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,40}',
     'MTSVpw6rybcLTYOnTe67CZmOUf.3A3JR6.JLRldNLo84CZlsBElZMJ9OpJoDBHvLyXVlcec8',
   ),
