@@ -315,12 +315,16 @@ class Engine implements Redactor {
   }
 
   #object(obj: object, path: Path, ancestors: object[], key: string, secret: string | null): unknown {
-    if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
-      return secret !== null ? this.#hide('[binary]', path, secret) : `[${binaryName(obj)} ${obj.byteLength} bytes]`;
-    }
-    if (obj instanceof Date) {
-      if (secret !== null) return this.#hide('[date]', path, secret);
-      return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
+    const proto = Object.getPrototypeOf(obj);
+    const plain = proto === Object.prototype || proto === null;
+    if (!plain) {
+      if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
+        return secret !== null ? this.#hide('[binary]', path, secret) : `[${binaryName(obj)} ${obj.byteLength} bytes]`;
+      }
+      if (obj instanceof Date) {
+        if (secret !== null) return this.#hide('[date]', path, secret);
+        return Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString();
+      }
     }
     // What JSON.stringify would serialize: toJSON's result (read once, here), then redacted.
     const toJSON = readKey(obj, 'toJSON');
@@ -334,8 +338,7 @@ class Engine implements Redactor {
       }
       if (result !== obj) return this.#walk(result, path, ancestors, key, secret);
     }
-    const proto = Object.getPrototypeOf(obj);
-    if (proto === Object.prototype || proto === null) return this.#plain(obj, path, ancestors, secret);
+    if (plain) return this.#plain(obj, path, ancestors, secret);
     if (Array.isArray(obj)) return this.#array(obj, path, ancestors, secret);
     if (obj instanceof Set) {
       const items: unknown[] = [];
@@ -360,40 +363,44 @@ class Engine implements Redactor {
   #plain(obj: object, path: Path, ancestors: object[], secret: string | null): Record<string, unknown> {
     const keys = Object.keys(obj);
     const n = Math.min(keys.length, this.#maxItems);
-    const values: unknown[] = new Array(n);
-    let valueAt = -1;
-    let nameAt = -1;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
-      values[i] = readKey(obj, key);
-      if (n <= 8) {
-        if (key === 'value' || key === 'Value') valueAt = i;
-        else if (key === 'name' || key === 'Name' || key === 'key' || key === 'Key') nameAt = i;
-      }
-    }
-    // `{ name: 'DB_PASSWORD', value: '...' }`: a Kubernetes or ECS environment entry, a form field.
-    let valueRule: string | null = null;
-    if (valueAt !== -1 && nameAt !== -1) {
-      const name = values[nameAt];
-      if (typeof name === 'string') valueRule = this.#keys.match(name);
-    }
+    const valueRule = n <= 8 ? this.#entryRule(obj, keys, n) : null;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string;
-      const value = values[i];
+      const value = valueRule !== null && (key === 'value' || key === 'Value') ? valueRule.value : readKey(obj, key);
       path.push(key);
       let next: unknown;
       if (value === UNREADABLE) next = '[Unreadable]';
       else {
-        let rule = i === valueAt && valueRule !== null ? valueRule : this.#rule(key, path);
+        let rule = valueRule !== null && (key === 'value' || key === 'Value') ? valueRule.rule : this.#rule(key, path);
         if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
         next = this.#walk(value, path, ancestors, key, rule);
       }
       path.pop();
-      put(out, key, next);
+      if (key === '__proto__') put(out, key, next);
+      else out[key] = next;
     }
     if (keys.length > n) out['...'] = `[${keys.length - n} more keys]`;
     return out;
+  }
+
+  /**
+   * `{ name: 'DB_PASSWORD', value: '...' }` (a Kubernetes or ECS environment entry, a form field):
+   * the value, read once here, and the rule its name gives it; null for any other object.
+   */
+  #entryRule(obj: object, keys: readonly string[], n: number): { value: unknown; rule: string } | null {
+    let valueKey: string | undefined;
+    let nameKey: string | undefined;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      if (key === 'value' || key === 'Value') valueKey = key;
+      else if (key === 'name' || key === 'Name' || key === 'key' || key === 'Key') nameKey = key;
+    }
+    if (valueKey === undefined || nameKey === undefined) return null;
+    // The name is read here and again by the walk: a name is not a secret, and only its rule is used.
+    const name = readKey(obj, nameKey);
+    const rule = typeof name === 'string' ? this.#keys.match(name) : null;
+    return rule === null ? null : { value: readKey(obj, valueKey), rule };
   }
 
   #array(list: readonly unknown[], path: Path, ancestors: object[], secret: string | null, size?: number): unknown[] {
