@@ -192,7 +192,8 @@ export class TextScanner {
       if (shape.prefixes !== undefined) {
         for (const prefix of shape.prefixes) {
           const at = prefix.charCodeAt(0) * 128 + prefix.charCodeAt(1);
-          if (prefix.length < 2 || !(at < 128 * 128)) throw new Error(`token shape ${shape.name}: prefix "${prefix}" must start with two ASCII characters`);
+          if (prefix.length < 2 || !(at < 128 * 128))
+            throw new Error(`token shape ${shape.name}: prefix "${prefix}" must start with two ASCII characters`);
           const list = this.#byStart[at] ?? [];
           if (!list.includes(shape)) list.push(shape);
           this.#byStart[at] = list;
@@ -382,7 +383,9 @@ export class TextScanner {
       if (start >= 2 && text.charCodeAt(start - 1) === Ch.OpenBrace && text.charCodeAt(start - 2) === Ch.Dollar)
         continue;
       let from = i + 1;
-      if (c === Ch.Colon && text.charCodeAt(from) === Ch.Slash) continue; // the `://` of a URL
+      const after = text.charCodeAt(from);
+      if (c === Ch.Colon && after === Ch.Slash) continue; // the `://` of a URL
+      if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
       const rule = this.#keys.match(text.slice(start, end));
       if (rule === null) continue;
       while (from < len && isSpace(text.charCodeAt(from))) from++;
