@@ -79,9 +79,9 @@ type Path = (string | number)[];
 /** What reading a property returns when its getter (or a proxy trap) throws. */
 const UNREADABLE: unique symbol = Symbol('unreadable');
 
-/** Clean strings of these lengths are remembered. */
-const CACHE_MIN = 8;
+/** Clean strings up to this long are remembered, in this many slots (a power of two). */
 const CACHE_MAX = 256;
+const CACHE_SLOTS = 4096;
 
 /** At most this many objects are visited per call, so a huge input costs a bounded time. */
 const MAX_OBJECTS = 50_000;
@@ -141,11 +141,13 @@ class Engine implements Redactor {
   #findings: Finding[] | undefined;
   #objects = 0;
   /**
-   * Short strings already scanned and found clean. Logs repeat the same strings (messages, content
-   * types, user agents), so most scans are skipped. Only clean strings are kept: the cache never
-   * holds a secret. Bounded: cleared when full.
+   * Strings already scanned and found clean, in a direct-mapped table: a slot is chosen from the
+   * length and three characters, and a hit is a full `===` comparison. Logs repeat the same
+   * strings (messages, content types, user agents), so most scans are skipped; a fresh string
+   * costs three character reads and one store, never a hash of the whole string. Only clean
+   * strings are kept: the table never holds a secret.
    */
-  readonly #clean = new Set<string>();
+  readonly #clean: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
 
   constructor(options: RedactorOptions) {
     this.#keys = new KeyRules(options.keys ?? []);
@@ -204,16 +206,17 @@ class Engine implements Redactor {
     if (text.length > this.#maxString) {
       text = `${text.slice(0, this.#maxString)}...[${text.length - this.#maxString} more chars]`;
     }
-    if (text.length < 8) return text;
-    // Scanning a short string costs less than hashing it for the cache: only longer ones are kept.
-    const cacheable = text.length >= CACHE_MIN && text.length <= CACHE_MAX;
-    if (cacheable && this.#clean.has(text)) return text;
+    const length = text.length;
+    if (length < 8) return text;
+    const slot =
+      length <= CACHE_MAX
+        ? (length * 31 + text.charCodeAt(0) * 131 + text.charCodeAt(length >> 1) * 17 + text.charCodeAt(length - 2)) &
+          (CACHE_SLOTS - 1)
+        : -1;
+    if (slot !== -1 && this.#clean[slot] === text) return text;
     const spans = this.#scanner.scan(text);
     if (spans === null) {
-      if (cacheable) {
-        if (this.#clean.size >= 4096) this.#clean.clear();
-        this.#clean.add(text);
-      }
+      if (slot !== -1) this.#clean[slot] = text;
       return text;
     }
     return this.#censorSpans(text, spans, path);
@@ -360,47 +363,69 @@ class Engine implements Redactor {
     return this.#plain(obj, path, ancestors, null);
   }
 
+  /**
+   * A plain copy of `obj`, redacted. Every property is read once, by one spread (getters and
+   * Proxy traps run there and only there; the spread is also V8's fastest way to copy), and the
+   * copy is redacted in place: what is serialized is exactly what was redacted.
+   */
   #plain(obj: object, path: Path, ancestors: object[], secret: string | null): Record<string, unknown> {
+    let copy: Record<string, unknown>;
+    try {
+      copy = { ...obj } as Record<string, unknown>;
+    } catch {
+      return this.#plainByKey(obj, path, ancestors, secret);
+    }
+    let keys = Object.keys(copy);
+    if (keys.length > this.#maxItems) {
+      const cut: Record<string, unknown> = {};
+      for (let i = 0; i < this.#maxItems; i++) put(cut, keys[i] as string, copy[keys[i] as string]);
+      cut['...'] = `[${keys.length - this.#maxItems} more keys]`;
+      keys = keys.slice(0, this.#maxItems);
+      copy = cut;
+    }
+    const valueRule = keys.length <= 8 && hasValueKey(keys) ? this.#entryRule(copy) : null;
+    for (const key of keys) {
+      const value = copy[key];
+      path.push(key);
+      let rule = valueRule !== null && (key === 'value' || key === 'Value') ? valueRule : this.#rule(key, path);
+      if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
+      const next = this.#walk(value, path, ancestors, key, rule);
+      path.pop();
+      // An own `__proto__` data property (made by the spread) is written as data, not as the prototype.
+      if (next !== value) copy[key] = next;
+    }
+    return copy;
+  }
+
+  /** The slow way, when a getter throws: property by property, a marker for each unreadable one. */
+  #plainByKey(obj: object, path: Path, ancestors: object[], secret: string | null): Record<string, unknown> {
     const keys = Object.keys(obj);
     const n = Math.min(keys.length, this.#maxItems);
-    const valueRule = n <= 8 ? this.#entryRule(obj, keys, n) : null;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string;
-      const value = valueRule !== null && (key === 'value' || key === 'Value') ? valueRule.value : readKey(obj, key);
+      const value = readKey(obj, key);
       path.push(key);
-      let next: unknown;
-      if (value === UNREADABLE) next = '[Unreadable]';
-      else {
-        let rule = valueRule !== null && (key === 'value' || key === 'Value') ? valueRule.rule : this.#rule(key, path);
+      let next: unknown = '[Unreadable]';
+      if (value !== UNREADABLE) {
+        let rule = this.#rule(key, path);
         if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
         next = this.#walk(value, path, ancestors, key, rule);
       }
       path.pop();
-      if (key === '__proto__') put(out, key, next);
-      else out[key] = next;
+      put(out, key, next);
     }
     if (keys.length > n) out['...'] = `[${keys.length - n} more keys]`;
     return out;
   }
 
   /**
-   * `{ name: 'DB_PASSWORD', value: '...' }` (a Kubernetes or ECS environment entry, a form field):
-   * the value, read once here, and the rule its name gives it; null for any other object.
+   * `{ name: 'DB_PASSWORD', value: '...' }` (a Kubernetes or ECS environment entry, a form
+   * field): the rule the name gives the value, or null.
    */
-  #entryRule(obj: object, keys: readonly string[], n: number): { value: unknown; rule: string } | null {
-    let valueKey: string | undefined;
-    let nameKey: string | undefined;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
-      if (key === 'value' || key === 'Value') valueKey = key;
-      else if (key === 'name' || key === 'Name' || key === 'key' || key === 'Key') nameKey = key;
-    }
-    if (valueKey === undefined || nameKey === undefined) return null;
-    // The name is read here and again by the walk: a name is not a secret, and only its rule is used.
-    const name = readKey(obj, nameKey);
-    const rule = typeof name === 'string' ? this.#keys.match(name) : null;
-    return rule === null ? null : { value: readKey(obj, valueKey), rule };
+  #entryRule(copy: Record<string, unknown>): string | null {
+    const name = copy.name ?? copy.Name ?? copy.key ?? copy.Key;
+    return typeof name === 'string' ? this.#keys.match(name) : null;
   }
 
   #array(list: readonly unknown[], path: Path, ancestors: object[], secret: string | null, size?: number): unknown[] {
@@ -489,6 +514,11 @@ class Engine implements Redactor {
     if (cause !== undefined) field('cause', cause);
     return out;
   }
+}
+
+function hasValueKey(keys: readonly string[]): boolean {
+  for (const key of keys) if (key === 'value' || key === 'Value') return true;
+  return false;
 }
 
 /** Headers and URLSearchParams: logged as their entries (JSON.stringify would give `{}`). */

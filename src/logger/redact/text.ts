@@ -52,6 +52,12 @@ const NEEDS: Readonly<Record<string, number>> = {
   'zapier-webhook': Seen.colon,
 };
 
+/** A token shape under one of its prefixes. */
+interface Starter {
+  readonly prefix: string;
+  readonly shape: TokenShape;
+}
+
 interface UserPattern {
   readonly name: string;
   readonly regex: RegExp;
@@ -176,7 +182,7 @@ const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
 export class TextScanner {
   readonly #keys: KeyRules;
   /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
-  readonly #byStart: (TokenShape[] | undefined)[] = new Array(128 * 128).fill(undefined);
+  readonly #byStart: (Starter[] | undefined)[] = new Array(128 * 128).fill(undefined);
   readonly #hinted: Gated[];
   /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
   #seen = 0;
@@ -195,7 +201,7 @@ export class TextScanner {
           if (prefix.length < 2 || !(at < 128 * 128))
             throw new Error(`token shape ${shape.name}: prefix "${prefix}" must start with two ASCII characters`);
           const list = this.#byStart[at] ?? [];
-          if (!list.includes(shape)) list.push(shape);
+          list.push({ prefix, shape });
           this.#byStart[at] = list;
         }
       } else if (shape.hint !== undefined) {
@@ -295,16 +301,9 @@ export class TextScanner {
     this.#longestRun = run > longest ? run : longest;
   }
 
-  #token(text: string, at: number, shapes: readonly TokenShape[], spans: Span[]): number {
-    for (const shape of shapes) {
-      let starts = false;
-      for (const prefix of shape.prefixes as readonly string[]) {
-        if (text.startsWith(prefix, at)) {
-          starts = true;
-          break;
-        }
-      }
-      if (!starts) continue;
+  #token(text: string, at: number, starters: readonly Starter[], spans: Span[]): number {
+    for (const { prefix, shape } of starters) {
+      if (!text.startsWith(prefix, at)) continue;
       shape.regex.lastIndex = at;
       const m = shape.regex.exec(text);
       if (m !== null) {
