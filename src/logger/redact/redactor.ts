@@ -139,6 +139,12 @@ class Engine implements Redactor {
   readonly #maxString: number;
   /** Set while `explain` runs: every censored secret is recorded here. */
   #findings: Finding[] | undefined;
+  /**
+   * Whether the walk keeps `path` up to date: only paths, a censor function and `explain` read
+   * it, and a fixed censor with no paths (the logger's default) saves two array writes a key.
+   */
+  #track: boolean;
+  readonly #trackAlways: boolean;
   #objects = 0;
   /**
    * Strings already scanned and found clean, in a direct-mapped table: a slot is chosen from the
@@ -156,6 +162,8 @@ class Engine implements Redactor {
     this.#censorText = typeof censor === 'string' ? censor : undefined;
     this.#censor = typeof censor === 'function' ? censor : () => censor;
     this.#scanner = new TextScanner(this.#keys, options.patterns ?? [], this.#censorText);
+    this.#trackAlways = this.#paths.length > 0 || this.#censorText === undefined;
+    this.#track = this.#trackAlways;
     this.#maxDepth = options.maxDepth ?? 10;
     this.#maxItems = options.maxItems ?? 1000;
     this.#maxString = options.maxStringLength ?? 100_000;
@@ -183,10 +191,12 @@ class Engine implements Redactor {
     const outer = this.#findings;
     const findings: Finding[] = [];
     this.#findings = findings;
+    this.#track = true;
     try {
       this.redact(value);
     } finally {
       this.#findings = outer;
+      this.#track = outer !== undefined || this.#trackAlways;
     }
     return findings;
   }
@@ -384,13 +394,17 @@ class Engine implements Redactor {
       copy = cut;
     }
     const valueRule = keys.length <= 8 && hasValueKey(keys) ? this.#entryRule(copy) : null;
+    const track = this.#track;
     for (const key of keys) {
       const value = copy[key];
-      path.push(key);
+      if (track) path.push(key);
       let rule = valueRule !== null && (key === 'value' || key === 'Value') ? valueRule : this.#rule(key, path);
       if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
-      const next = this.#walk(value, path, ancestors, key, rule);
-      path.pop();
+      let next: unknown;
+      if (rule === null && typeof value === 'string') next = this.#string(value, path);
+      else if (rule === null && (typeof value === 'number' || typeof value === 'boolean')) next = value;
+      else next = this.#walk(value, path, ancestors, key, rule);
+      if (track) path.pop();
       // An own `__proto__` data property (made by the spread) is written as data, not as the prototype.
       if (next !== value) copy[key] = next;
     }

@@ -52,6 +52,12 @@ const NEEDS: Readonly<Record<string, number>> = {
   'zapier-webhook': Seen.colon,
 };
 
+/**
+ * Below this length no provider token (the shortest documented one has 16 characters) and no
+ * `Scheme credential` (a scheme word, a space and 8 characters) fits, so the word walk is skipped.
+ */
+const MIN_WORD_SCAN = 12;
+
 /** A token shape under one of its prefixes. */
 interface Starter {
   readonly prefix: string;
@@ -224,8 +230,18 @@ export class TextScanner {
   /** Where the secrets in `text` are, or null when there are none. */
   scan(text: string): Span[] | null {
     const spans: Span[] = [];
-    this.#words(text, spans);
-    const seen = this.#seen;
+    let seen: number;
+    if (text.length < MIN_WORD_SCAN && this.#user.length === 0) {
+      // Too short for any token or scheme credential: only pairs and URL or flag credentials fit.
+      seen =
+        (text.includes('=') ? Seen.equals : 0) |
+        (text.includes(':') ? Seen.colon | Seen.slash | Seen.at : 0) |
+        (text.includes('-') ? Seen.dash : 0);
+      this.#longestRun = text.length;
+    } else {
+      this.#words(text, spans);
+      seen = this.#seen;
+    }
     if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
     if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
     const run = this.#longestRun;
@@ -298,7 +314,7 @@ export class TextScanner {
       if (c < 128 && next < 128 && SCHEME_START[c * 128 + next] === 1) this.#scheme(text, i, spans);
     }
     this.#seen = seen & ~(ALNUM | RUN);
-    this.#longestRun = run > longest ? run : longest;
+    this.#longestRun = Math.max(run, longest);
   }
 
   #token(text: string, at: number, starters: readonly Starter[], spans: Span[]): number {
@@ -363,7 +379,7 @@ export class TextScanner {
       if (eq !== -1 && eq < i) eq = text.indexOf('=', i);
       if (colon !== -1 && colon < i) colon = text.indexOf(':', i);
       if (eq === -1 && colon === -1) return;
-      i = eq === -1 ? colon : colon === -1 ? eq : eq < colon ? eq : colon;
+      i = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
       const c = text.charCodeAt(i);
       let end = i;
       while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
