@@ -8,7 +8,8 @@
 const CHILDREN: unique symbol = Symbol('bulwark.abort.children') as never;
 
 type Child = (reason: unknown) => void;
-type Owned = AbortSignal & { [CHILDREN]?: Child[] | undefined };
+/** `undefined`: no follower yet; `null`: nothing will ever abort it, so nobody needs to follow. */
+type Owned = AbortSignal & { [CHILDREN]?: Child[] | undefined | null };
 
 /**
  * The reason a signal was aborted with, or a standard `AbortError` when it has none.
@@ -30,11 +31,15 @@ export function abortReason(signal: AbortSignal): unknown {
  * An AbortController whose signal other bulwark policies can follow without an event listener.
  * Abort it with {@link abortOwned}, never with `controller.abort()` directly.
  *
+ * `inert`: the policy will never abort it (a retry or breaker with no caller signal hands the
+ * work a signal nothing can abort). Policies nested inside then skip following it at all: no
+ * closure, no list, nothing to detach.
+ *
  * @internal
  */
-export function ownedController(): AbortController {
+export function ownedController(inert = false): AbortController {
   const controller = new AbortController();
-  (controller.signal as Owned)[CHILDREN] = undefined;
+  (controller.signal as Owned)[CHILDREN] = inert ? null : undefined;
   return controller;
 }
 
@@ -49,7 +54,7 @@ export function abortOwned(controller: AbortController, reason: unknown): void {
   if (signal.aborted) return;
   controller.abort(reason);
   const children = signal[CHILDREN];
-  if (children === undefined) return;
+  if (children === undefined || children === null) return;
   signal[CHILDREN] = undefined;
   const settled = abortReason(signal);
   for (const child of children) child(settled);
@@ -76,12 +81,13 @@ export function onAbort(signal: AbortSignal | undefined, onAbort: (reason: unkno
   }
   if (CHILDREN in signal) {
     const owned = signal as Owned;
+    if (owned[CHILDREN] === null) return noop;
     const children = owned[CHILDREN] ?? [];
     owned[CHILDREN] = children;
     children.push(onAbort);
     return () => {
       const list = owned[CHILDREN];
-      const index = list === undefined ? -1 : list.indexOf(onAbort);
+      const index = list === undefined || list === null ? -1 : list.indexOf(onAbort);
       if (index !== -1) list?.splice(index, 1);
     };
   }
