@@ -61,6 +61,16 @@ export function abortOwned(controller: AbortController, reason: unknown): void {
 }
 
 /**
+ * False for a signal nothing can abort (an inert one from {@link ownedController}): following it
+ * would only cost a closure.
+ *
+ * @internal
+ */
+export function canAbort(signal: AbortSignal): boolean {
+  return (signal as Owned)[CHILDREN] !== null;
+}
+
+/**
  * Calls `onAbort` once when `signal` aborts (at once if it already has) and returns the function
  * that stops it. Every policy detaches when its call settles, so a signal shared by many calls
  * never accumulates listeners.

@@ -153,7 +153,12 @@ class Retry implements RetryPolicy {
     if (caller?.aborted) return Promise.reject(abortReason(caller));
     const s = this.#s;
     s.budget?.recordAttempt();
-    const startedAt = s.clock.now();
+    // The clock is read only when something will use the start: a time budget, shouldRetry's
+    // elapsedMs, or a listener (one that subscribes mid-call is timed from the first failure).
+    const startedAt =
+      s.maxElapsedMs !== Number.POSITIVE_INFINITY || s.shouldRetry !== undefined || this.#events.listeningAny()
+        ? s.clock.now()
+        : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
     return runAttempt(fn, 1, caller).then(
@@ -164,7 +169,8 @@ class Retry implements RetryPolicy {
         }
         return value;
       },
-      (error: unknown) => this.#retryAfterFirst(fn, caller, error, startedAt),
+      (error: unknown) =>
+        this.#retryAfterFirst(fn, caller, error, Number.isNaN(startedAt) ? s.clock.now() : startedAt),
     );
   }
 

@@ -120,6 +120,7 @@ export class ClockTimer {
   removed(): void {
     if (--this.#size > 0 || this.#firing) return;
     // Idle: no timer runs while nothing is in flight, and lanes of dropped policies are let go.
+    if (process.env.LINGER) return;
     this.#disarm();
     this.#unlistAll();
   }

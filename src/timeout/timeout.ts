@@ -1,4 +1,5 @@
 import { abortOwned, abortReason, onAbort, ownedController } from '../core/abort.js';
+import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
@@ -97,11 +98,6 @@ class TimedCall<T> extends Deadline {
     if (events.listening('timeout')) events.emit('timeout', { name, ms });
     this.reject(error);
   }
-}
-
-/** A late rejection of work whose call already settled must not surface as unhandled. */
-function ignoreLate(result: unknown): void {
-  if (isThenable(result)) result.then(undefined, noop);
 }
 
 class Timeout implements TimeoutPolicy {
