@@ -1,4 +1,4 @@
-import { abortReason, canAbort, onAbort, ownedController } from '../core/abort.js';
+import { abortReason, canAbort, isAborted, onAbort, ownedController } from '../core/abort.js';
 import { ignoreLate } from '../core/attempt.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
@@ -239,7 +239,7 @@ class Breaker implements CircuitBreaker {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     // Closed, the common case: no clock read unless something needs a duration.
     if (this.#mode === 'closed' && this.#isolations === 0) {
       return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false);

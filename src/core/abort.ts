@@ -61,6 +61,16 @@ export function abortOwned(controller: AbortController, reason: unknown): void {
 }
 
 /**
+ * True when `signal` is given and aborted. An inert signal answers without the `aborted` getter,
+ * which costs more than the rest of a check on every call of a pipeline.
+ *
+ * @internal
+ */
+export function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal !== undefined && (signal as Owned)[CHILDREN] !== null && signal.aborted;
+}
+
+/**
  * False for a signal nothing can abort (an inert one from {@link ownedController}): following it
  * would only cost a closure.
  *

@@ -8,7 +8,7 @@
  * caller's reason, whether the work then returned a value, threw or returned a promise. The
  * work's signal is therefore aborted only while the work runs, never after it returned.
  */
-import { abortOwned, abortReason, canAbort, onAbort, ownedController } from './abort.js';
+import { abortOwned, abortReason, canAbort, isAborted, onAbort, ownedController } from './abort.js';
 import { isThenable, type Work } from './policy.js';
 
 function noop(): void {}
@@ -26,7 +26,7 @@ export function ignoreLate(result: unknown): void {
  * @internal
  */
 export function runAttempt<T>(fn: Work<T>, attempt: number, caller: AbortSignal | undefined): Promise<T> {
-  if (caller?.aborted) return Promise.reject(abortReason(caller));
+  if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
   if (caller === undefined || !canAbort(caller)) {
     try {
       return Promise.resolve(fn({ signal: ownedController(true).signal, attempt }));

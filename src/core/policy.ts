@@ -96,16 +96,16 @@ class Composed implements ComposedPolicy {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const { policies } = this;
-    const step = (index: number, context: ExecuteContext): T | PromiseLike<T> => {
-      const next = policies[index];
-      if (next === undefined) return fn(context);
-      return next.execute((inner) => step(index + 1, inner), { signal: context.signal, attempt: context.attempt });
-    };
+    const last = policies.length - 1;
+    // The context a policy hands its work is the options of the next one (same signal, same
+    // attempt), and the innermost policy runs fn itself: per call, one closure per inner level.
+    const step = (index: number, context: ExecuteContext): T | PromiseLike<T> =>
+      (policies[index] as Policy).execute(index === last ? fn : (inner) => step(index + 1, inner), context);
     const first = policies[0];
     if (first === undefined) {
       return runAttempt(fn, options?.attempt ?? 1, options?.signal);
     }
-    return first.execute((context) => step(1, context), options);
+    return first.execute(last === 0 ? fn : (context) => step(1, context), options);
   }
 }
 

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { abortReason } from '../core/abort.js';
+import { abortReason, isAborted } from '../core/abort.js';
 import { runAttempt } from '../core/attempt.js';
 import { type BackoffOption, exponential, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
@@ -150,7 +150,7 @@ class Retry implements RetryPolicy {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const s = this.#s;
     s.budget?.recordAttempt();
     // The clock is read only when something will use the start: a time budget, shouldRetry's
@@ -169,8 +169,7 @@ class Retry implements RetryPolicy {
         }
         return value;
       },
-      (error: unknown) =>
-        this.#retryAfterFirst(fn, caller, error, Number.isNaN(startedAt) ? s.clock.now() : startedAt),
+      (error: unknown) => this.#retryAfterFirst(fn, caller, error, Number.isNaN(startedAt) ? s.clock.now() : startedAt),
     );
   }
 

@@ -5,7 +5,7 @@
  * so the deadlines of one policy arrive in order and a lane is a plain FIFO (a doubly linked
  * list), never a heap. Measured and argued in docs/decisions/0011-timeout-deadline-queue.md.
  */
-import type { Clock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 
 /**
  * One pending deadline: a node of its lane. The timeout's in-flight call extends it, so a call
@@ -82,6 +82,13 @@ export class Lane {
  */
 export class ClockTimer {
   readonly clock: Clock;
+  /**
+   * Keep the timer armed when the queue empties. Re-arming the system clock's timer for every
+   * call of a sequential caller costs a timer list and a native call each time (decision 0011);
+   * its timers are unref'ed, so a lingering one holds nothing alive, and it fires at most once
+   * into an empty queue. Any other clock (FakeClock in tests) disarms the moment nothing waits.
+   */
+  readonly #lingers: boolean;
   /** Lanes that had a deadline since the timer last looked; empty ones are dropped then. */
   #lanes: Lane[] = [];
   /** Deadlines in all lanes. */
@@ -92,18 +99,9 @@ export class ClockTimer {
   #firing = false;
   readonly #fire = (): void => this.#onFire();
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, lingers: boolean) {
     this.clock = clock;
-  }
-
-  /** Deadlines waiting, across every lane of this clock. */
-  get size(): number {
-    return this.#size;
-  }
-
-  /** True while a real timer is set. */
-  get armed(): boolean {
-    return this.#armedAt !== Number.POSITIVE_INFINITY;
+    this.#lingers = lingers;
   }
 
   list(lane: Lane): void {
@@ -119,8 +117,12 @@ export class ClockTimer {
 
   removed(): void {
     if (--this.#size > 0 || this.#firing) return;
-    // Idle: no timer runs while nothing is in flight, and lanes of dropped policies are let go.
-    if (process.env.LINGER) return;
+    if (this.#lingers) {
+      // One lane (one policy, called in sequence) stays listed: unlisting it for every call
+      // would cost more than the call. More lanes are let go, so dropped policies are freed.
+      if (this.#lanes.length > 1) this.#unlistAll();
+      return;
+    }
     this.#disarm();
     this.#unlistAll();
   }
@@ -201,7 +203,7 @@ const TIMERS = new WeakMap<Clock, ClockTimer>();
 export function clockTimer(clock: Clock): ClockTimer {
   let timer = TIMERS.get(clock);
   if (timer === undefined) {
-    timer = new ClockTimer(clock);
+    timer = new ClockTimer(clock, clock === systemClock);
     TIMERS.set(clock, timer);
   }
   return timer;

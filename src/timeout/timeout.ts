@@ -1,4 +1,4 @@
-import { abortOwned, abortReason, onAbort, ownedController } from '../core/abort.js';
+import { abortOwned, abortReason, isAborted, onAbort, ownedController } from '../core/abort.js';
 import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
@@ -100,6 +100,19 @@ class TimedCall<T> extends Deadline {
   }
 }
 
+/**
+ * The call whose promise is being made. A promise's executor runs synchronously, so one shared
+ * executor hands the call its resolvers with no closure made per call.
+ */
+let capturing: TimedCall<unknown> | undefined;
+type Executor<T> = (resolve: (value: T) => void, reject: (reason: unknown) => void) => void;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  const call = capturing as TimedCall<unknown>;
+  capturing = undefined;
+  call.resolve = resolve;
+  call.reject = reject;
+}
+
 class Timeout implements TimeoutPolicy {
   readonly kind = 'timeout' as const;
   readonly ms: number;
@@ -120,7 +133,7 @@ class Timeout implements TimeoutPolicy {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const call = new TimedCall<T>(this.#shared, ownedController());
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
@@ -141,15 +154,14 @@ class Timeout implements TimeoutPolicy {
       call.detach();
       return Promise.resolve(result);
     }
-    return new Promise<T>((resolve, reject) => {
-      call.resolve = resolve;
-      call.reject = reject;
-      this.#lane.add(call);
-      result.then(
-        (value) => call.fulfil(value),
-        (error: unknown) => call.fail(error),
-      );
-    });
+    capturing = call as TimedCall<unknown>;
+    const promise = new Promise<T>(capture as Executor<T>);
+    this.#lane.add(call);
+    result.then(
+      (value) => call.fulfil(value),
+      (error: unknown) => call.fail(error),
+    );
+    return promise;
   }
 }
 
