@@ -1,4 +1,4 @@
-import { abortReason, canAbort, isAborted, onAbort, ownedController } from '../core/abort.js';
+import { abortReason, canAbort, INERT_SIGNAL, isAborted, onAbort } from '../core/abort.js';
 import { ignoreLate } from '../core/attempt.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
@@ -385,7 +385,7 @@ class Breaker implements CircuitBreaker {
     let result: T | PromiseLike<T>;
     try {
       // The caller's signal goes to the work as it is; without one, a signal nothing can abort.
-      result = fn({ signal: caller ?? ownedController(true).signal, attempt: options?.attempt ?? 1 });
+      result = fn({ signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 });
     } catch (err) {
       this.#failed(err, generation, start, probe, undefined);
       return Promise.reject(err);

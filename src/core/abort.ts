@@ -31,9 +31,8 @@ export function abortReason(signal: AbortSignal): unknown {
  * An AbortController whose signal other bulwark policies can follow without an event listener.
  * Abort it with {@link abortOwned}, never with `controller.abort()` directly.
  *
- * `inert`: the policy will never abort it (a retry or breaker with no caller signal hands the
- * work a signal nothing can abort). Policies nested inside then skip following it at all: no
- * closure, no list, nothing to detach.
+ * `inert`: the policy will never abort it (a retry attempt with no caller signal). Policies
+ * nested inside then skip following it at all: no closure, no list, nothing to detach.
  *
  * @internal
  */
@@ -61,6 +60,22 @@ export function abortOwned(controller: AbortController, reason: unknown): void {
 }
 
 /**
+ * The signal a breaker called without a caller signal hands its work (a breaker passes its
+ * caller's signal on; this stands in for a caller that can never abort). One for all such calls: it never aborts, so no call can affect another through it,
+ * and it keeps no listeners (adding one is a no-op, since it could never be called), so work that
+ * never removes its listeners leaks nothing through it. Saves an AbortController per call.
+ *
+ * @internal
+ */
+export const INERT_SIGNAL: AbortSignal = (() => {
+  const signal = new AbortController().signal as Owned;
+  signal[CHILDREN] = null;
+  Object.defineProperty(signal, 'addEventListener', { value: noop });
+  Object.defineProperty(signal, 'onabort', { get: () => null, set: noop });
+  return signal;
+})();
+
+/**
  * True when `signal` is given and aborted. An inert signal answers without the `aborted` getter,
  * which costs more than the rest of a check on every call of a pipeline.
  *
@@ -71,7 +86,8 @@ export function isAborted(signal: AbortSignal | undefined): boolean {
 }
 
 /**
- * False for a signal nothing can abort (an inert one from {@link ownedController}): following it
+ * False for a signal nothing can abort ({@link INERT_SIGNAL}, an inert {@link ownedController}):
+ * following it
  * would only cost a closure.
  *
  * @internal

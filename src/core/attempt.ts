@@ -20,8 +20,8 @@ export function ignoreLate(result: unknown): void {
 
 /**
  * Calls `fn` with a signal of its own and `attempt`. Without a caller that can abort, this is a
- * plain call turned into a promise, and the work's signal is inert (nothing will abort it, so
- * nested policies do not follow it).
+ * plain call turned into a promise, and the work's signal is inert (its own, as every attempt's
+ * is, but nothing will abort it, so nested policies do not follow it).
  *
  * @internal
  */
