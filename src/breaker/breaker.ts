@@ -3,7 +3,7 @@ import { ignoreLate } from '../core/attempt.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
-import { CircuitOpenError, describe } from '../core/errors.js';
+import { CircuitOpenError, describe, rejectSoon, withoutStack } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import {
   checkKnownKeys,
@@ -358,13 +358,15 @@ class Breaker implements CircuitBreaker {
     this.#rejected++;
     const isolated = state === 'isolated';
     const retryAfterMs = state === 'open' ? Math.max(0, this.#openUntil - now) : isolated ? this.#openDuration() : 0;
-    this.#events.emit('rejected', { name: this.#s.name, retryAfterMs });
+    if (this.#events.listening('rejected')) this.#events.emit('rejected', { name: this.#s.name, retryAfterMs });
     const message = isolated
       ? `circuit breaker "${this.#s.name}" is isolated`
       : state === 'half-open'
         ? `circuit breaker "${this.#s.name}" is half-open and its probe is running`
         : undefined;
-    return Promise.reject(new CircuitOpenError({ breaker: this.#s.name, retryAfterMs }, message));
+    // The overload path must stay cheap: no stack (its frames cost ~10x the rest of a refusal,
+    // decision 0011), and the promise rejects once the caller has had a chance to attach its handler.
+    return rejectSoon(withoutStack(() => new CircuitOpenError({ breaker: this.#s.name, retryAfterMs }, message)));
   }
 
   /** True when a call's duration is wanted: slow-call counting, or someone listening to outcomes. */
