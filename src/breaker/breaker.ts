@@ -386,7 +386,8 @@ class Breaker implements CircuitBreaker {
     const generation = this.#generation;
     let result: T | PromiseLike<T>;
     try {
-      // The caller's signal goes to the work as it is; without one, a signal nothing can abort.
+      // The caller's signal goes to the work as it is; without one, a shared signal that never
+      // aborts and keeps no listeners stands in for it (not an AbortController per call).
       result = fn({ signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 });
     } catch (err) {
       this.#failed(err, generation, start, probe, undefined);
@@ -409,9 +410,10 @@ class Breaker implements CircuitBreaker {
   }
 
   /**
-   * A call whose caller can abort: the work gets the caller's signal, and the call rejects with
-   * the caller's reason the moment it aborts (during the work's synchronous part too). The
-   * abandoned call counts as ignored, and a probe frees its slot at once.
+   * A call whose caller can abort: the work gets the caller's signal as it is (a breaker adds no
+   * time limit of its own), and the call rejects with the caller's reason the moment it aborts
+   * (during the work's synchronous part too). The abandoned call counts as ignored, and a probe
+   * frees its slot at once.
    */
   #runFollowing<T>(
     fn: Work<T>,
