@@ -56,9 +56,7 @@ describe('the deadline queue shared by every timeout on one clock', () => {
     const slow = timeout({ ms: 300, clock, name: 'slow' });
     const fast = timeout({ ms: 100, clock, name: 'fast' });
     const mid = timeout({ ms: 200, clock, name: 'mid' });
-    const calls = [slow, fast, mid].map((p) =>
-      p.execute(never).catch(() => order.push(`${p.name}@${clock.now()}`)),
-    );
+    const calls = [slow, fast, mid].map((p) => p.execute(never).catch(() => order.push(`${p.name}@${clock.now()}`)));
     expect(clock.pendingTimers).toBe(1);
     await clock.advance(300);
     await Promise.all(calls);
