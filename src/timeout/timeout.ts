@@ -168,9 +168,11 @@ class Timeout implements TimeoutPolicy {
 /**
  * A policy that fails a call with a `TimeoutError` when it takes longer than `ms`, and aborts
  * the signal it handed the work, so the work stops too (pass `signal` on to `fetch`, a database
- * driver, a child process). The timer is cleared whatever happens; a result that arrives after
- * the timeout is dropped without an unhandled rejection; a caller's abort rejects at once with
- * the caller's reason. Bad options throw at construction, never at the first call.
+ * driver, a child process). Every timeout on one clock shares one real timer, armed for the
+ * earliest deadline; a call leaves that queue whatever happens, without a timer call. A result
+ * that arrives after the timeout is dropped without an unhandled rejection; a caller's abort
+ * rejects at once with the caller's reason. Bad options throw at construction, never at the
+ * first call.
  *
  * @param msOrOptions - The limit in milliseconds, or {@link TimeoutOptions}.
  *
