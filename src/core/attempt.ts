@@ -8,7 +8,7 @@
  * caller's reason, whether the work then returned a value, threw or returned a promise. The
  * work's signal is therefore aborted only while the work runs, never after it returned.
  */
-import { abortOwned, abortReason, canAbort, isAborted, onAbort, ownedController } from './abort.js';
+import { abortOwned, abortReason, canAbort, INERT_SIGNAL, isAborted, onAbort, ownedController } from './abort.js';
 import { isThenable, type Work } from './policy.js';
 
 function noop(): void {}
@@ -21,15 +21,23 @@ export function ignoreLate(result: unknown): void {
 /**
  * Calls `fn` with a signal of its own and `attempt`. Without a caller that can abort, this is a
  * plain call turned into a promise, and the work's signal is inert (its own, as every attempt's
- * is, but nothing will abort it, so nested policies do not follow it).
+ * is, but nothing will abort it, so nested policies do not follow it). `hidden`: see
+ * `SIGNAL_HIDDEN` in policy.ts.
  *
  * @internal
  */
-export function runAttempt<T>(fn: Work<T>, attempt: number, caller: AbortSignal | undefined): Promise<T> {
+export function runAttempt<T>(
+  fn: Work<T>,
+  attempt: number,
+  caller: AbortSignal | undefined,
+  hidden = false,
+): Promise<T> {
   if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
   if (caller === undefined || !canAbort(caller)) {
     try {
-      return Promise.resolve(fn({ signal: ownedController(true).signal, attempt }));
+      // `hidden`: no user code sees this signal (compose put a timeout inside), so the shared
+      // never-aborting one does; otherwise the attempt gets one of its own.
+      return Promise.resolve(fn({ signal: hidden ? INERT_SIGNAL : ownedController(true).signal, attempt }));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -7,7 +7,13 @@ import type { Clock } from '../core/clock.js';
 import { describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
-import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import {
+  type ExecuteOptions,
+  type HiddenSignalOptions,
+  type Policy,
+  SIGNAL_HIDDEN,
+  type Work,
+} from '../core/policy.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import { sleep } from '../core/sleep.js';
 import { isRetryBudget, type RetryBudget } from './budget.js';
@@ -161,7 +167,7 @@ class Retry implements RetryPolicy {
         : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
-    return runAttempt(fn, 1, caller).then(
+    return runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]).then(
       (value) => {
         // The common case: nobody listens, so no clock read for a duration nobody wants.
         if (this.#events.listening('success')) {
