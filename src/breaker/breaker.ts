@@ -15,7 +15,7 @@ import {
   msOption,
   nameOption,
 } from '../core/options.js';
-import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
 import { type CircuitBreakerSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
 import { consecutiveFailures, createWindow, isTripRule, type OutcomeWindow, type TripRule } from './trip.js';
 
@@ -387,8 +387,13 @@ class Breaker implements CircuitBreaker {
     let result: T | PromiseLike<T>;
     try {
       // The caller's signal goes to the work as it is; without one, a shared signal that never
-      // aborts and keeps no listeners stands in for it (not an AbortController per call).
-      result = fn({ signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 });
+      // aborts and keeps no listeners stands in for it (not an AbortController per call). Options
+      // that already are a context (what compose passes on) are handed over as they are.
+      result = fn(
+        caller !== undefined && options?.attempt !== undefined
+          ? (options as ExecuteContext)
+          : { signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 },
+      );
     } catch (err) {
       this.#failed(err, generation, start, probe, undefined);
       return Promise.reject(err);

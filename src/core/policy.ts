@@ -139,8 +139,12 @@ function nest<T>(
   return policy.execute(work, hidden[index] === true ? hide(context) : context);
 }
 
+/** The usual case, no options: one frozen object for every call. */
+const HIDDEN_DEFAULT: HiddenSignalOptions = Object.freeze({ [SIGNAL_HIDDEN]: true as const });
+
 function hide(options: ExecuteOptions | undefined): HiddenSignalOptions {
-  return { signal: options?.signal, attempt: options?.attempt, [SIGNAL_HIDDEN]: true };
+  if (options === undefined || (options.signal === undefined && options.attempt === undefined)) return HIDDEN_DEFAULT;
+  return { signal: options.signal, attempt: options.attempt, [SIGNAL_HIDDEN]: true };
 }
 
 /**

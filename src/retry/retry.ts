@@ -167,16 +167,16 @@ class Retry implements RetryPolicy {
         : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
-    return runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]).then(
-      (value) => {
-        // The common case: nobody listens, so no clock read for a duration nobody wants.
-        if (this.#events.listening('success')) {
-          this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
-        }
-        return value;
-      },
-      (error: unknown) => this.#retryAfterFirst(fn, caller, error, Number.isNaN(startedAt) ? s.clock.now() : startedAt),
-    );
+    const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
+    const retryAfterFirst = (error: unknown): Promise<T> =>
+      this.#retryAfterFirst(fn, caller, error, Number.isNaN(startedAt) ? s.clock.now() : startedAt);
+    // The common case: nobody listens, so no success handler and no clock read. (A listener that
+    // subscribes while the call runs hears from the next call on.)
+    if (!this.#events.listening('success')) return first.then(undefined, retryAfterFirst);
+    return first.then((value) => {
+      this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
+      return value;
+    }, retryAfterFirst);
   }
 
   async #retryAfterFirst<T>(
