@@ -6,6 +6,7 @@
  * list), never a heap. Measured and argued in docs/decisions/0011-timeout-deadline-queue.md.
  */
 import { type Clock, systemClock } from '../core/clock.js';
+import { MAX_TIMER_MS } from '../core/options.js';
 
 /**
  * One pending deadline: a node of its lane. The timeout's in-flight call extends it, so a call
@@ -132,7 +133,9 @@ export class ClockTimer {
     this.#armedAt = at;
     // Whole milliseconds, rounded up: a timer never fires before the deadline it is armed for,
     // and the system clock's timers group by duration, which a fractional delay would defeat.
-    this.#handle = this.clock.setTimeout(this.#fire, Math.max(0, Math.ceil(at - now)));
+    // At most the largest delay a timer holds (a longer one fires at once on most runtimes);
+    // a timer that fires early re-arms for the rest.
+    this.#handle = this.clock.setTimeout(this.#fire, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - now))));
   }
 
   #disarm(): void {

@@ -101,6 +101,29 @@ describe('the deadline queue shared by every timeout on one clock', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('the longest limit arms a timer no longer than a timer can hold, and still fires on time', async () => {
+    const clock = new FakeClock(0.1);
+    const delays: number[] = [];
+    const spy = {
+      now: () => clock.now(),
+      setTimeout: (cb: () => void, ms: number) => {
+        delays.push(ms);
+        return clock.setTimeout(cb, ms);
+      },
+      clearTimeout: (h: unknown) => clock.clearTimeout(h),
+    };
+    const max = 2 ** 31 - 1;
+    const call = timeout({ ms: max, clock: spy })
+      .execute(never)
+      .catch((err: unknown) => err);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(max);
+    await clock.advance(max - 1);
+    expect(clock.pendingTimers).toBe(1);
+    await clock.advance(1);
+    expect(await call).toBeInstanceOf(TimeoutError);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   /** One step of a random schedule. */
   type Step =
     | { readonly op: 'call'; readonly policy: number }
