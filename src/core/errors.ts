@@ -49,6 +49,35 @@ function checkRetryAfter(value: unknown, where: string): number | undefined {
   return value;
 }
 
+/**
+ * Makes an error without capturing a stack trace: for refusals, which happen exactly when a
+ * service is overloaded, and whose frames would say only "refused here". The error is still a
+ * real Error (`Error.isError`, `util.types.isNativeError`); its `stack` is its first line.
+ *
+ * @internal
+ */
+export function withoutStack<E>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  if (typeof limit !== 'number') return make();
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * A promise that rejects with `error` one microtask from now, once the caller has attached its
+ * handler: a promise rejected with no handler yet goes through the runtime's unhandled-rejection
+ * bookkeeping, which costs more than the rest of a refusal.
+ *
+ * @internal
+ */
+export function rejectSoon<T>(error: unknown): Promise<T> {
+  return new Promise<T>((_, reject) => queueMicrotask(() => reject(error)));
+}
+
 /** `42 (number)`, `"abc" (string)`: how option errors show the value they refused. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

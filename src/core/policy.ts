@@ -86,27 +86,65 @@ export interface ComposedPolicy extends Policy {
   readonly policies: readonly Policy[];
 }
 
+/**
+ * Set by `compose` in the options of a retry whose attempts' signal no user code will see: a
+ * timeout further in gives the work a signal of its own. Such a retry, called without a caller
+ * signal, hands its attempts the shared never-aborting signal instead of a controller each.
+ *
+ * @internal
+ */
+export const SIGNAL_HIDDEN: unique symbol = Symbol('bulwark.signalHidden') as never;
+
+/** Options as compose passes them to a retry whose attempts' signal is hidden. @internal */
+export type HiddenSignalOptions = ExecuteOptions & { readonly [SIGNAL_HIDDEN]?: true };
+
 class Composed implements ComposedPolicy {
   readonly kind = 'compose' as const;
   readonly policies: readonly Policy[];
+  /** Per level: a retry with a timeout somewhere inside it. */
+  readonly #hidden: readonly boolean[];
 
   constructor(policies: readonly Policy[]) {
     this.policies = policies;
+    this.#hidden = policies.map(
+      (policy, i) => policy.kind === 'retry' && policies.slice(i + 1).some((inner) => inner.kind === 'timeout'),
+    );
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    const { policies } = this;
-    const step = (index: number, context: ExecuteContext): T | PromiseLike<T> => {
-      const next = policies[index];
-      if (next === undefined) return fn(context);
-      return next.execute((inner) => step(index + 1, inner), { signal: context.signal, attempt: context.attempt });
-    };
+    const policies = this.policies;
     const first = policies[0];
-    if (first === undefined) {
-      return runAttempt(fn, options?.attempt ?? 1, options?.signal);
-    }
-    return first.execute((context) => step(1, context), options);
+    if (first === undefined) return runAttempt(fn, options?.attempt ?? 1, options?.signal);
+    return first.execute(
+      policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, 1, fn, context),
+      this.#hidden[0] === true ? hide(options) : options,
+    );
   }
+}
+
+/**
+ * Runs policy `index` around the rest. The context a policy hands its work is the options of the
+ * next one (same signal, same attempt), and the innermost runs fn itself: per call, one closure
+ * per inner level.
+ */
+function nest<T>(
+  policies: readonly Policy[],
+  hidden: readonly boolean[],
+  index: number,
+  fn: Work<T>,
+  context: ExecuteContext,
+): Promise<T> {
+  const policy = policies[index] as Policy;
+  const work: Work<T> = index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, index + 1, fn, inner);
+  return policy.execute(work, hidden[index] === true ? hide(context) : context);
+}
+
+/** The usual case, no options: one frozen object for every call. */
+const HIDDEN_DEFAULT: HiddenSignalOptions = Object.freeze({ [SIGNAL_HIDDEN]: true as const });
+
+function hide(options: ExecuteOptions | undefined): HiddenSignalOptions {
+  if (options === undefined || (options.signal === undefined && options.attempt === undefined)) return HIDDEN_DEFAULT;
+  return { signal: options.signal, attempt: options.attempt, [SIGNAL_HIDDEN]: true };
 }
 
 /**

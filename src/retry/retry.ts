@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { abortReason } from '../core/abort.js';
+import { abortReason, isAborted } from '../core/abort.js';
 import { runAttempt } from '../core/attempt.js';
 import { type BackoffOption, exponential, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
@@ -8,7 +8,13 @@ import { describe, RejectedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { openedBreaker } from '../core/opened.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
-import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import {
+  type ExecuteOptions,
+  type HiddenSignalOptions,
+  type Policy,
+  SIGNAL_HIDDEN,
+  type Work,
+} from '../core/policy.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import { sleep } from '../core/sleep.js';
 import { isRetryBudget, type RetryBudget } from './budget.js';
@@ -178,25 +184,35 @@ class Retry implements RetryPolicy {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const s = this.#s;
     s.budget?.recordAttempt();
-    const startedAt = s.clock.now();
+    // The clock is read only when something will use the start: a time budget, shouldRetry's
+    // elapsedMs, or a listener (one that subscribes mid-call is timed from the first failure).
+    const startedAt =
+      s.maxElapsedMs !== Number.POSITIVE_INFINITY || s.shouldRetry !== undefined || this.#events.listeningAny()
+        ? s.clock.now()
+        : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
-    return runAttempt(fn, 1, caller).then(
-      (value) => {
-        if (s.isResultFailure !== undefined && refused(s.isResultFailure, value)) {
-          return this.#retryAfterFirst(fn, caller, carry(value, true), startedAt);
-        }
-        // The common case: nobody listens, so no clock read for a duration nobody wants.
-        if (this.#events.listening('success')) {
-          this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
-        }
-        return value;
-      },
-      (error: unknown) => this.#retryAfterFirst(fn, caller, carry(error), startedAt),
-    );
+    const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
+    const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
+    const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(fn, caller, carry(error), since());
+    const { isResultFailure } = s;
+    // The common case: nobody listens and no value can fail, so no success handler and no clock
+    // read. (A listener that subscribes while the call runs hears from the next call on.)
+    if (isResultFailure === undefined && !this.#events.listening('success')) {
+      return first.then(undefined, retryAfterFirst);
+    }
+    return first.then((value) => {
+      if (isResultFailure !== undefined && refused(isResultFailure, value)) {
+        return this.#retryAfterFirst(fn, caller, carry(value, true), since());
+      }
+      if (this.#events.listening('success')) {
+        this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
+      }
+      return value;
+    }, retryAfterFirst);
   }
 
   async #retryAfterFirst<T>(
