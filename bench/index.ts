@@ -1,27 +1,41 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
 
-import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
+import {
+  breakerComparisons,
+  breakerSuite,
+  pipelineComparisons,
+  pipelineSuite,
+  refusalComparisons,
+  refusalSuite,
+} from './breaker.ts';
 import { measureWatching } from './config-watch.ts';
-import { printResults, runSuites } from './harness.ts';
+import { printResults, runSuites, runSuitesCpu } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
-import { measureBreakerMemory, printMemory } from './memory.ts';
+import { measureBreakerMemory, measureTimeoutMemory, printMemory, printTimeoutMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
-const results = await runSuites([
+const suites = [
   { suite: timeoutSuite, comparisons: timeoutComparisons },
   { suite: retrySuite, comparisons: retryComparisons },
   { suite: breakerSuite, comparisons: breakerComparisons },
   { suite: pipelineSuite, comparisons: pipelineComparisons },
+  { suite: refusalSuite, comparisons: refusalComparisons },
   { suite: metricsSuite, comparisons: metricsComparisons },
   { suite: loggerSuite, comparisons: loggerComparisons },
   { suite: redactorSuite, comparisons: redactorComparisons },
   { suite: healthSuite, comparisons: healthComparisons },
-]);
+];
+const results = await runSuites(suites);
 printResults(results);
+// The call policies again in CPU time, interleaved: the figures to trust on a loaded machine.
+const cpuSuites = [timeoutSuite, retrySuite, breakerSuite, pipelineSuite, refusalSuite];
+console.log('\nCPU time per call, cases interleaved, best of 10 rounds (robust to other load):');
+printResults(await runSuitesCpu(suites.filter(({ suite }) => cpuSuites.includes(suite))));
 printStatusCost(results.cases);
 printMemory(await measureBreakerMemory());
+printTimeoutMemory(await measureTimeoutMemory());
 printHealthLoad(await measureHealthLoad());
 await measureWatching();

@@ -34,7 +34,7 @@ export const timeoutSuite: Suite = {
 };
 
 export const timeoutComparisons: Comparison[] = [
-  { subject: 'bulwark timeout', anchor: 'p-timeout', target: 0.5 },
+  { subject: 'bulwark timeout', anchor: 'p-timeout', target: 0.05 },
   { subject: 'bulwark timeout', anchor: 'p-timeout + AbortController', target: 0.5 },
   { subject: 'bulwark timeout', anchor: 'cockatiel timeout (cooperative)', target: 0.5 },
 ];

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CircuitOpenError } from 'bulwark';
+import { CircuitOpenError, throwIfNotOk } from 'bulwark';
 import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
 
 let healthy = false;
@@ -23,8 +23,7 @@ breaker.on('stateChange', ({ from, to, reason }) => console.log(`breaker: ${from
 async function call(): Promise<string> {
   try {
     return await breaker.execute(async ({ signal }) => {
-      const res = await fetch(url, { signal });
-      if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status });
+      const res = throwIfNotOk(await fetch(url, { signal }));
       return res.text();
     });
   } catch (err) {

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CircuitOpenError, compose } from 'bulwark';
+import { CircuitOpenError, compose, throwIfNotOk } from 'bulwark';
 import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
 import { createHealthChecker, eventLoopDelayCheck } from 'bulwark/health';
 import { createLogger } from 'bulwark/logger';
@@ -61,13 +61,9 @@ breaker.on('stateChange', ({ from, to }) => log.warn('upstream breaker', { from,
 async function getPrice(sku: string): Promise<{ sku: string; cents: number }> {
   return upstreamPolicy.execute(async ({ signal }) => {
     const url = `${upstreamUrl}/prices/${encodeURIComponent(sku)}?api_key=${API_KEY}`;
-    const res = await fetch(url, { signal });
-    // status and headers are what bulwark's classify and Retry-After handling read.
-    if (!res.ok)
-      throw Object.assign(new Error(`HTTP ${res.status} from GET ${url}`), {
-        status: res.status,
-        headers: res.headers,
-      });
+    // An HttpError carries status and headers, what classify and Retry-After handling read; its
+    // message and url leave out the query, where the API key is.
+    const res = throwIfNotOk(await fetch(url, { signal }));
     return (await res.json()) as { sku: string; cents: number };
   });
 }

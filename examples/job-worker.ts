@@ -78,6 +78,7 @@ retries.on('giveUp', ({ attempts, error, reason }) => {
 const explain: Record<GiveUpReason, string> = {
   exhausted: 'no attempts left',
   permanent: 'trying again cannot help',
+  rejected: 'a breaker inside refused, or just opened',
   budget: 'the shared retry budget is spent',
   deadline: 'out of time',
   aborted: 'the worker is stopping',

@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compose } from 'bulwark';
+import { compose, throwIfNotOk } from 'bulwark';
 import { circuitBreaker } from 'bulwark/breaker';
 import { constant, retry } from 'bulwark/retry';
 import { timeout } from 'bulwark/timeout';
@@ -32,8 +32,7 @@ retries.on('retry', ({ attempt, error, delayMs }) =>
 );
 
 const body = await policy.execute(async ({ signal }) => {
-  const res = await fetch(url, { signal });
-  if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status, headers: res.headers });
+  const res = throwIfNotOk(await fetch(url, { signal }));
   return res.json();
 });
 console.log('got', JSON.stringify(body), `after ${requests} requests; breaker ${breaker.state}`);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compose, type Policy } from 'bulwark';
+import { compose, type HttpError, type Policy, throwIfNotOk } from 'bulwark';
 import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
 import { constant, retry } from 'bulwark/retry';
 import { timeout } from 'bulwark/timeout';
@@ -89,17 +89,6 @@ interface CallOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** Thrown for a non-2xx answer; `status` and `headers` are what bulwark's `classify` reads. */
-class HttpError extends Error {
-  readonly status: number;
-  readonly headers: Headers;
-  constructor(status: number, headers: Headers) {
-    super(`HTTP ${status}`);
-    this.status = status;
-    this.headers = headers;
-  }
-}
-
 class InventoryClient {
   readonly #base: string;
   constructor(base: string) {
@@ -124,8 +113,7 @@ class InventoryClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: options?.signal ?? null,
     });
-    if (!res.ok) throw new HttpError(res.status, res.headers);
-    return (await res.json()) as T;
+    return (await throwIfNotOk(res).json()) as T;
   }
 }
 

@@ -2,7 +2,7 @@
  * The client of the upstream: every call goes through the recommended pipeline (docs/pipeline.md),
  * and every event of it is told on the timeline.
  */
-import { CircuitOpenError, compose } from 'bulwark';
+import { CircuitOpenError, compose, throwIfNotOk } from 'bulwark';
 import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
 import type { Logger } from 'bulwark/logger';
 import { exponential, retry } from 'bulwark/retry';
@@ -90,8 +90,7 @@ export function createClient(options: {
         reached = true;
         log.debug('calling upstream', { url, headers });
         const res = await fetch(url, { signal, headers });
-        const body = await res.text();
-        if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status, headers: res.headers });
+        const body = await throwIfNotOk(res).text();
         return (JSON.parse(body) as { quote: string }).quote;
       });
       stats.successes++;

@@ -1,9 +1,11 @@
-import { abortReason, ownedController } from '../core/abort.js';
+import { abortReason, canAbort, INERT_SIGNAL, isAborted, onAbort } from '../core/abort.js';
+import { ignoreLate } from '../core/attempt.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
-import { isRetryable } from '../core/classify.js';
+import { httpStatusOf, isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
-import { CircuitOpenError, describe } from '../core/errors.js';
+import { CircuitOpenError, describe, RejectedError, rejectSoon, withoutStack } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
+import { markOpenedBreaker } from '../core/opened.js';
 import {
   checkKnownKeys,
   checkOptionsObject,
@@ -14,7 +16,7 @@ import {
   msOption,
   nameOption,
 } from '../core/options.js';
-import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
 import { type CircuitBreakerSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
 import { consecutiveFailures, createWindow, isTripRule, type OutcomeWindow, type TripRule } from './trip.js';
 
@@ -50,8 +52,11 @@ export interface SlowCallOptions {
   readonly rate: number;
 }
 
-/** Options of {@link circuitBreaker}. */
-export interface CircuitBreakerOptions {
+/**
+ * Options of {@link circuitBreaker}. `R` is the type the work returns, as `isResultFailure` reads
+ * it: inferred from that predicate's parameter, e.g. `(res: Response) => res.status >= 500`.
+ */
+export interface CircuitBreakerOptions<R = unknown> {
   /** Names the breaker in errors, events and metrics (default `'default'`). */
   readonly name?: string | undefined;
   /** When a closed breaker opens (default `consecutiveFailures(5)`). */
@@ -64,10 +69,17 @@ export interface CircuitBreakerOptions {
   readonly openBackoff?: BackoffOption | undefined;
   /** How the dependency is probed when the open time is over. */
   readonly halfOpen?: HalfOpenOptions | undefined;
-  /** Which errors count as failures (default `isRetryable`: permanent errors pass through uncounted). */
+  /**
+   * Which errors count as failures. Default: what `isRetryable` accepts, except an HTTP 429 and a
+   * refusal by another policy (`RejectedError`): permanent errors, rate limiting and our own
+   * refusals pass through uncounted.
+   */
   readonly isFailure?: ((error: unknown) => boolean) | undefined;
-  /** Which returned values count as failures, e.g. a response with status 503. */
-  readonly isResultFailure?: ((value: unknown) => boolean) | undefined;
+  /**
+   * Which returned values count as failures, e.g. `(res: Response) => res.status >= 500`. The call
+   * still resolves with the value. The same predicate fits `retry`'s `isResultFailure`.
+   */
+  readonly isResultFailure?: ((value: R) => boolean) | undefined;
   /** A snapshot from `toJSON()` to start from, e.g. saved before a restart. */
   readonly initialState?: CircuitBreakerSnapshot | undefined;
   /** Where time comes from (default: the system clock). */
@@ -182,6 +194,9 @@ interface Settings {
 
 type Mode = 'closed' | 'open' | 'half-open';
 
+/** The start of a call nobody needed to time (no slow-call rule, no listener): its duration reads 0. */
+const UNTIMED = Number.NaN;
+
 function safely<A>(predicate: (a: A) => boolean, a: A, onThrow: boolean): boolean {
   try {
     return predicate(a) === true;
@@ -235,7 +250,11 @@ class Breaker implements CircuitBreaker {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
+    // Closed, the common case: no clock read unless something needs a duration.
+    if (this.#mode === 'closed' && this.#isolations === 0) {
+      return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false);
+    }
     const now = this.#s.clock.now();
     const state = this.#current(now);
     if (state === 'closed') return this.#run(fn, options, now, false);
@@ -350,23 +369,44 @@ class Breaker implements CircuitBreaker {
     this.#rejected++;
     const isolated = state === 'isolated';
     const retryAfterMs = state === 'open' ? Math.max(0, this.#openUntil - now) : isolated ? this.#openDuration() : 0;
-    this.#events.emit('rejected', { name: this.#s.name, retryAfterMs });
+    if (this.#events.listening('rejected')) this.#events.emit('rejected', { name: this.#s.name, retryAfterMs });
     const message = isolated
       ? `circuit breaker "${this.#s.name}" is isolated`
       : state === 'half-open'
         ? `circuit breaker "${this.#s.name}" is half-open and its probe is running`
         : undefined;
-    return Promise.reject(new CircuitOpenError({ breaker: this.#s.name, retryAfterMs }, message));
+    // The overload path must stay cheap: no stack (its frames cost ~10x the rest of a refusal,
+    // decision 0011), and the promise rejects once the caller has had a chance to attach its handler.
+    return rejectSoon(withoutStack(() => new CircuitOpenError({ breaker: this.#s.name, retryAfterMs }, message)));
+  }
+
+  /** True when a call's duration is wanted: slow-call counting, or someone listening to outcomes. */
+  #timed(): boolean {
+    const events = this.#events;
+    return (
+      this.#s.slow !== undefined ||
+      events.listening('success') ||
+      events.listening('failure') ||
+      events.listening('ignored')
+    );
   }
 
   #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, start: number, probe: boolean): Promise<T> {
-    const generation = this.#generation;
     const caller = options?.signal;
+    if (caller !== undefined && canAbort(caller)) return this.#runFollowing(fn, caller, options?.attempt, start, probe);
+    const generation = this.#generation;
     let result: T | PromiseLike<T>;
     try {
-      result = fn({ signal: caller ?? ownedController().signal, attempt: options?.attempt ?? 1 });
+      // The caller's signal goes to the work as it is; without one, a shared signal that never
+      // aborts and keeps no listeners stands in for it (not an AbortController per call). Options
+      // that already are a context (what compose passes on) are handed over as they are.
+      result = fn(
+        caller !== undefined && options?.attempt !== undefined
+          ? (options as ExecuteContext)
+          : { signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 },
+      );
     } catch (err) {
-      this.#failed(err, generation, start, probe, caller);
+      this.#failed(err, generation, start, probe, undefined);
       return Promise.reject(err);
     }
     if (!isThenable(result)) {
@@ -379,23 +419,104 @@ class Breaker implements CircuitBreaker {
         return value;
       },
       (err: unknown) => {
-        this.#failed(err, generation, start, probe, caller);
+        this.#failed(err, generation, start, probe, undefined);
         throw err;
       },
     );
   }
 
+  /**
+   * A call whose caller can abort: the work gets the caller's signal as it is (a breaker adds no
+   * time limit of its own), and the call rejects with the caller's reason the moment it aborts
+   * (during the work's synchronous part too). The abandoned call counts as ignored, and a probe
+   * frees its slot at once.
+   */
+  #runFollowing<T>(
+    fn: Work<T>,
+    caller: AbortSignal,
+    attempt: number | undefined,
+    start: number,
+    probe: boolean,
+  ): Promise<T> {
+    const generation = this.#generation;
+    let settled = false;
+    let rejectNow: ((reason: unknown) => void) | undefined;
+    const detach = onAbort(caller, (reason) => {
+      if (settled) return;
+      settled = true;
+      this.#abandoned(reason, generation, start, probe);
+      rejectNow?.(reason);
+    });
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn({ signal: caller, attempt: attempt ?? 1 });
+    } catch (err) {
+      detach();
+      if (settled) return Promise.reject(abortReason(caller));
+      settled = true;
+      this.#failed(err, generation, start, probe, caller);
+      return Promise.reject(err);
+    }
+    if (settled) {
+      ignoreLate(result);
+      return Promise.reject(abortReason(caller));
+    }
+    if (!isThenable(result)) {
+      settled = true;
+      detach();
+      this.#succeeded(result, generation, start, probe);
+      return Promise.resolve(result);
+    }
+    const work = result;
+    return new Promise<T>((resolve, reject) => {
+      rejectNow = reject;
+      work.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          detach();
+          this.#succeeded(value, generation, start, probe);
+          resolve(value);
+        },
+        (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          detach();
+          this.#failed(err, generation, start, probe, caller);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  #duration(start: number, now: number): number {
+    return Number.isNaN(start) ? 0 : now - start;
+  }
+
   #succeeded(value: unknown, generation: number, start: number, probe: boolean): void {
-    const now = this.#s.clock.now();
-    const durationMs = now - start;
-    const { isResultFailure, slow, name } = this.#s;
-    if (isResultFailure !== undefined && safely(isResultFailure, value, false)) {
+    const { isResultFailure, slow, name, clock } = this.#s;
+    const refused = isResultFailure !== undefined && safely(isResultFailure, value, false);
+    const listening = this.#events.listening(refused ? 'failure' : 'success');
+    // A clock read only when a duration, a slow-call count or a time window needs it.
+    const now = refused || probe || listening || slow !== undefined || this.#window.timed ? clock.now() : start;
+    const durationMs = this.#duration(start, now);
+    const isSlow = slow !== undefined && durationMs >= slow.thresholdMs;
+    if (refused) {
       this.#events.emit('failure', { name, error: value, durationMs });
-      this.#count(true, slow !== undefined && durationMs >= slow.thresholdMs, generation, probe, now);
+      if (this.#count(true, isSlow, generation, probe, now)) markOpenedBreaker(value);
       return;
     }
-    this.#events.emit('success', { name, durationMs });
-    this.#count(false, slow !== undefined && durationMs >= slow.thresholdMs, generation, probe, now);
+    if (listening) this.#events.emit('success', { name, durationMs });
+    this.#count(false, isSlow, generation, probe, now);
+  }
+
+  /** The caller gave up while the work ran: not an outcome of the dependency. */
+  #abandoned(reason: unknown, generation: number, start: number, probe: boolean): void {
+    if (this.#events.listening('ignored')) {
+      const durationMs = this.#duration(start, this.#s.clock.now());
+      this.#events.emit('ignored', { name: this.#s.name, error: reason, durationMs });
+    }
+    if (probe && generation === this.#generation) this.#probesInFlight--;
   }
 
   #failed(error: unknown, generation: number, start: number, probe: boolean, caller: AbortSignal | undefined): void {
@@ -403,27 +524,35 @@ class Breaker implements CircuitBreaker {
     const callerGaveUp =
       caller?.aborted === true && (error === caller.reason || (error as Error | null)?.name === 'AbortError');
     if (callerGaveUp || !safely(this.#s.isFailure, error, true)) {
-      this.#events.emit('ignored', { name: this.#s.name, error, durationMs: now - start });
+      this.#events.emit('ignored', { name: this.#s.name, error, durationMs: this.#duration(start, now) });
       // An uncounted probe frees its slot, so the next call can probe instead.
       if (probe && generation === this.#generation) this.#probesInFlight--;
       return;
     }
-    const durationMs = now - start;
+    const durationMs = this.#duration(start, now);
     this.#events.emit('failure', { name: this.#s.name, error, durationMs });
     const slow = this.#s.slow !== undefined && durationMs >= this.#s.slow.thresholdMs;
-    this.#count(true, slow, generation, probe, now);
+    if (this.#count(true, slow, generation, probe, now)) markOpenedBreaker(error);
   }
 
-  #count(failed: boolean, slow: boolean, generation: number, probe: boolean, now: number): void {
+  /** Counts one outcome; true when it opened the breaker (a retry around it then stops waiting). */
+  #count(failed: boolean, slow: boolean, generation: number, probe: boolean, now: number): boolean {
     // A call that started in a state the breaker has left says nothing about the current one.
-    if (generation !== this.#generation) return;
+    if (generation !== this.#generation) return false;
     if (probe) {
       this.#probesInFlight--;
-      if (failed || slow) this.#enter('open', 'probe-failed', now);
-      else if (++this.#probeSuccesses >= this.#s.successesToClose) this.#enter('closed', 'probe-succeeded', now);
-      return;
+      if (failed || slow) {
+        this.#enter('open', 'probe-failed', now);
+        return true;
+      }
+      if (++this.#probeSuccesses >= this.#s.successesToClose) this.#enter('closed', 'probe-succeeded', now);
+      return false;
     }
-    if (this.#mode === 'closed' && this.#window.record(failed, slow, now)) this.#enter('open', 'tripped', now);
+    if (this.#mode === 'closed' && this.#window.record(failed, slow, now)) {
+      this.#enter('open', 'tripped', now);
+      return true;
+    }
+    return false;
   }
 }
 
@@ -442,6 +571,16 @@ const KNOWN_OPTIONS = [
 ] as const;
 
 /**
+ * The default `isFailure`: a failure that says the dependency is failing. A 429 says it is up and
+ * asks us to slow down (retry honours its Retry-After; opening for `openMs` would refuse calls long
+ * after the limit reset), and a `RejectedError` from another policy never reached it.
+ */
+function countsAsFailure(error: unknown): boolean {
+  if (error instanceof RejectedError || httpStatusOf(error) === 429) return false;
+  return isRetryable(error);
+}
+
+/**
  * A circuit breaker. While closed it runs every call and counts failures by its `trip` rule;
  * once the rule trips it opens, and for `openMs` every call is refused at once with a
  * `CircuitOpenError` without running. Then it lets `halfOpen.probes` calls through to test the
@@ -450,7 +589,10 @@ const KNOWN_OPTIONS = [
  * probe that overruns `probeTimeoutMs` counts as failed, so half-open never hangs.
  *
  * Only failures that say something about the dependency count: by default those `isRetryable`
- * accepts, so a 404, a validation error or the caller's own abort passes through uncounted.
+ * accepts, so a 404, a validation error or the caller's own abort passes through uncounted, and
+ * neither a 429 (the dependency is up and rate limiting) nor another policy's refusal counts.
+ * A value the work returns counts as failed when `isResultFailure` says so (the call still
+ * resolves with it); with `throwIfNotOk` from core, a `fetch` Response needs no predicate.
  * No timer runs: the move from open to half-open happens when the state is next read.
  *
  * @example
@@ -461,14 +603,14 @@ const KNOWN_OPTIONS = [
  *   name: 'inventory',
  *   trip: failureRate({ threshold: 0.5, minimumCalls: 20, window: { ms: 30_000 } }),
  *   openMs: 10_000,
- *   isResultFailure: (res) => (res as Response).status >= 500,
+ *   isResultFailure: (res: Response) => res.status >= 500,
  * });
  * breaker.on('stateChange', ({ from, to, reason }) => console.warn(`inventory: ${from} -> ${to} (${reason})`));
  *
  * const res = await breaker.execute(({ signal }) => fetch('https://inventory.internal/items', { signal }));
  * ```
  */
-export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker {
+export function circuitBreaker<R = unknown>(options?: CircuitBreakerOptions<R>): CircuitBreaker {
   const where = 'circuitBreaker';
   checkOptionsObject(where, options);
   checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
@@ -533,8 +675,13 @@ export function circuitBreaker(options?: CircuitBreakerOptions): CircuitBreaker 
     probes,
     successesToClose,
     probeTimeoutMs: Math.min(probeTimeoutMs, MAX_TIMER_MS),
-    isFailure: functionOption(where, 'isFailure', o.isFailure, '(error) => boolean') ?? ((e) => isRetryable(e)),
-    isResultFailure: functionOption(where, 'isResultFailure', o.isResultFailure, '(value) => boolean'),
+    isFailure: functionOption(where, 'isFailure', o.isFailure, '(error) => boolean') ?? countsAsFailure,
+    isResultFailure: functionOption<(value: unknown) => boolean>(
+      where,
+      'isResultFailure',
+      o.isResultFailure,
+      '(value) => boolean',
+    ),
     clock: clockOption(where, o.clock),
     random: random ?? Math.random,
   };

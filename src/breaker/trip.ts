@@ -141,6 +141,8 @@ export interface WindowCounts {
 
 /** A breaker's own record of recent outcomes, built from its rule. @internal */
 export interface OutcomeWindow {
+  /** True when outcomes are kept by time, so recording one needs the clock. */
+  readonly timed: boolean;
   /** Records one outcome at `now`; true when the rule says the breaker must open. */
   record(failure: boolean, slow: boolean, now: number): boolean;
   counts(now: number): WindowCounts;
@@ -148,6 +150,7 @@ export interface OutcomeWindow {
 }
 
 class ConsecutiveWindow implements OutcomeWindow {
+  readonly timed = false;
   #run = 0;
   #calls = 0;
   #slow = 0;
@@ -173,6 +176,7 @@ const SLOW = 2;
 
 /** The last n calls, in a ring of bytes: one byte per call, counts kept as it turns. */
 class CountWindow implements OutcomeWindow {
+  readonly timed = false;
   readonly #ring: Uint8Array;
   #next = 0;
   #size = 0;
@@ -214,6 +218,7 @@ class CountWindow implements OutcomeWindow {
 
 /** The last `ms`, in k buckets that empty as time moves past them. */
 class TimeWindow implements OutcomeWindow {
+  readonly timed = true;
   readonly #calls: Float64Array;
   readonly #failures: Float64Array;
   readonly #slow: Float64Array;

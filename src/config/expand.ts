@@ -45,7 +45,9 @@ function expandString(
     if (fallback !== undefined) return fallback;
     problems.push({
       path,
-      message: `environment variable ${name} is not set and \${${name}} has no default (write \${${name}:-value} to give one)`,
+      // Says how to give a default without repeating the reference: in a secret setting the
+      // reference itself is scrubbed, and `NAME_KEY:-x` reads to the redactor as a secret.
+      message: `environment variable ${name} is not set, and its reference has no default; set ${name}, or give a default as in \${NAME:-default}`,
     });
     return match;
   });

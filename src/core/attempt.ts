@@ -1,27 +1,76 @@
 /**
  * Running one attempt of the user's work: a fresh signal for it, linked to the caller's, and a
  * result that settles at once when the caller aborts (a late outcome of the work is swallowed).
+ *
+ * The rule every policy and `compose` follow when the caller aborts (docs/core.md): the caller
+ * is followed from before the work starts, so an abort during the work's synchronous part reaches
+ * its signal at once; a call whose caller aborted before the work settled rejects with the
+ * caller's reason, whether the work then returned a value, threw or returned a promise. The
+ * work's signal is therefore aborted only while the work runs, never after it returned.
  */
-import { abortOwned, abortReason, onAbort, ownedController } from './abort.js';
-import type { Work } from './policy.js';
+import { abortOwned, abortReason, canAbort, INERT_SIGNAL, isAborted, onAbort, ownedController } from './abort.js';
+import { isThenable, type Work } from './policy.js';
+
+function noop(): void {}
+
+/** A late rejection of work whose call already settled must not surface as unhandled. @internal */
+export function ignoreLate(result: unknown): void {
+  if (isThenable(result)) result.then(undefined, noop);
+}
 
 /**
- * Settles like `result`, except that when `caller` aborts first it rejects at once with the
- * caller's reason and aborts `controller` (the work's own signal) with it. After `result`
- * settled, the caller's abort changes nothing: a signal is never aborted after success.
+ * Calls `fn` with a signal of its own and `attempt`. Without a caller that can abort, this is a
+ * plain call turned into a promise, and the work's signal is inert (its own, as every attempt's
+ * is, but nothing will abort it, so nested policies do not follow it). `hidden`: see
+ * `SIGNAL_HIDDEN` in policy.ts.
  *
  * @internal
  */
-export function followCaller<T>(result: PromiseLike<T>, caller: AbortSignal, controller: AbortController): Promise<T> {
+export function runAttempt<T>(
+  fn: Work<T>,
+  attempt: number,
+  caller: AbortSignal | undefined,
+  hidden = false,
+): Promise<T> {
+  if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
+  if (caller === undefined || !canAbort(caller)) {
+    try {
+      // `hidden`: no user code sees this signal (compose put a timeout inside), so the shared
+      // never-aborting one does; otherwise the attempt gets one of its own.
+      return Promise.resolve(fn({ signal: hidden ? INERT_SIGNAL : ownedController(true).signal, attempt }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+  const controller = ownedController();
+  let settled = false;
+  let rejectNow: ((reason: unknown) => void) | undefined;
+  const detach = onAbort(caller, (reason) => {
+    if (settled) return;
+    settled = true;
+    abortOwned(controller, reason);
+    rejectNow?.(reason);
+  });
+  let result: T | PromiseLike<T>;
+  try {
+    result = fn({ signal: controller.signal, attempt });
+  } catch (err) {
+    detach();
+    return Promise.reject(settled ? abortReason(caller) : err);
+  }
+  if (settled) {
+    ignoreLate(result);
+    return Promise.reject(abortReason(caller));
+  }
+  if (!isThenable(result)) {
+    settled = true;
+    detach();
+    return Promise.resolve(result);
+  }
+  const work = result;
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const detach = onAbort(caller, (reason) => {
-      if (settled) return;
-      settled = true;
-      abortOwned(controller, reason);
-      reject(reason);
-    });
-    result.then(
+    rejectNow = reject;
+    work.then(
       (value) => {
         if (settled) return;
         settled = true;
@@ -36,23 +85,4 @@ export function followCaller<T>(result: PromiseLike<T>, caller: AbortSignal, con
       },
     );
   });
-}
-
-/**
- * Calls `fn` with a signal of its own and `attempt`. Without a caller signal this is a plain call
- * turned into a promise; with one, see {@link followCaller}.
- *
- * @internal
- */
-export function runAttempt<T>(fn: Work<T>, attempt: number, caller: AbortSignal | undefined): Promise<T> {
-  if (caller?.aborted) return Promise.reject(abortReason(caller));
-  const controller = ownedController();
-  let result: T | PromiseLike<T>;
-  try {
-    result = fn({ signal: controller.signal, attempt });
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  if (caller === undefined) return Promise.resolve(result);
-  return followCaller(Promise.resolve(result), caller, controller);
 }

@@ -94,6 +94,19 @@ function hasNetworkCode(err: unknown): boolean {
   return false;
 }
 
+/** Browsers say "the network failed" only in the message of a TypeError, each in its own words. */
+const BROWSER_FETCH_FAILURES = new Set([
+  'Failed to fetch',
+  'NetworkError when attempting to fetch resource.',
+  'Load failed',
+]);
+
+function isFetchNetworkFailure(err: Error): boolean {
+  const message = readProp(err, 'message');
+  if (message === 'fetch failed') return readProp(err, 'cause') !== undefined;
+  return typeof message === 'string' && BROWSER_FETCH_FAILURES.has(message);
+}
+
 function safeName(err: Error): string {
   const name = readProp(err, 'name');
   return typeof name === 'string' ? name : '';
@@ -112,7 +125,9 @@ function safeName(err: Error): string {
  * 5. A network error code (ECONNRESET, ECONNREFUSED, ETIMEDOUT, EPIPE, EAI_AGAIN, ENETUNREACH,
  *    EHOSTUNREACH, ECONNABORTED, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT, UND_ERR_HEADERS_TIMEOUT,
  *    UND_ERR_BODY_TIMEOUT) on the error or anywhere on its `cause` chain: retryable.
- * 6. fetch's network failure, a `TypeError` "fetch failed" with a `cause`: retryable.
+ * 6. fetch's network failure: in Node a `TypeError` "fetch failed" with a `cause`; in browsers a
+ *    `TypeError` "Failed to fetch" (Chromium), "NetworkError when attempting to fetch resource."
+ *    (Firefox) or "Load failed" (Safari): retryable.
  * 7. Programming errors (`TypeError`, `RangeError`, `ReferenceError`, `SyntaxError`): permanent.
  * 8. Any other Error: retryable.
  *
@@ -142,9 +157,7 @@ export function classify(err: unknown, options?: ClassifyOptions): ErrorClass {
   const status = httpStatusOf(err);
   if (status !== undefined) return RETRYABLE_HTTP_STATUSES.has(status) ? 'retryable' : 'permanent';
   if (hasNetworkCode(err)) return 'retryable';
-  if (name === 'TypeError' && err.message === 'fetch failed' && readProp(err, 'cause') !== undefined) {
-    return 'retryable';
-  }
+  if (name === 'TypeError' && isFetchNetworkFailure(err)) return 'retryable';
   if (PROGRAMMING_ERRORS.has(name) || err instanceof TypeError || err instanceof RangeError) return 'permanent';
   if (err instanceof ReferenceError || err instanceof SyntaxError) return 'permanent';
   return 'retryable';

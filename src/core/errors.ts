@@ -7,6 +7,8 @@
 
 const KINDS: unique symbol = Symbol.for('bulwark.error.kinds') as never;
 const KIND: unique symbol = Symbol.for('bulwark.error.kind') as never;
+/** Node's `util.inspect.custom`, reached without importing `node:util` (core runs anywhere). */
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
 /** The stable `code` of each bulwark error class. */
 export type ResilienceErrorCode =
@@ -18,6 +20,7 @@ export type ResilienceErrorCode =
   | 'ERR_CIRCUIT_OPEN'
   | 'ERR_BULKHEAD_FULL'
   | 'ERR_RATE_LIMITED'
+  | 'ERR_HTTP'
   | 'ERR_CONFIG';
 
 type Branded = { readonly [KINDS]?: readonly string[] };
@@ -28,8 +31,8 @@ function hasKind(value: unknown, kind: string): boolean {
   return Array.isArray(kinds) && kinds.includes(kind);
 }
 
-/** Gives `cls` a kind name and records it, with its parents' kinds, on its prototype. */
-function brand(cls: abstract new (...args: never[]) => object, kind: string): void {
+/** Gives `cls` a kind name and records it, with its parents' kinds, on its prototype. @internal */
+export function brand(cls: abstract new (...args: never[]) => object, kind: string): void {
   const parentKinds = (Object.getPrototypeOf(cls.prototype) as Branded)[KINDS] ?? [];
   Object.defineProperty(cls, KIND, { value: kind });
   Object.defineProperty(cls.prototype, KINDS, { value: Object.freeze([...parentKinds, kind]) });
@@ -44,6 +47,35 @@ function checkRetryAfter(value: unknown, where: string): number | undefined {
     );
   }
   return value;
+}
+
+/**
+ * Makes an error without capturing a stack trace: for refusals, which happen exactly when a
+ * service is overloaded, and whose frames would say only "refused here". The error is still a
+ * real Error (`Error.isError`, `util.types.isNativeError`); its `stack` is its first line.
+ *
+ * @internal
+ */
+export function withoutStack<E>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  if (typeof limit !== 'number') return make();
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * A promise that rejects with `error` one microtask from now, once the caller has attached its
+ * handler: a promise rejected with no handler yet goes through the runtime's unhandled-rejection
+ * bookkeeping, which costs more than the rest of a refusal.
+ *
+ * @internal
+ */
+export function rejectSoon<T>(error: unknown): Promise<T> {
+  return new Promise<T>((_, reject) => queueMicrotask(() => reject(error)));
 }
 
 /** `42 (number)`, `"abc" (string)`: how option errors show the value they refused. */
@@ -346,6 +378,15 @@ export class ConfigError extends ResilienceError {
     const count = `${list.length} problem${list.length === 1 ? '' : 's'}`;
     super(`invalid configuration (${count}):\n${lines.join('\n')}`, options);
     this.issues = list;
+    // Not enumerable: Node prints an uncaught error's enumerable fields after its stack, and
+    // `issues` would repeat the list the message already holds.
+    Object.defineProperty(this, 'issues', { enumerable: false });
+    Object.defineProperty(this, 'code', { enumerable: false });
+  }
+
+  /** How `util.inspect` and `console.log` show it: the list once, without the stack frames. */
+  [INSPECT](): string {
+    return `${this.name} [${this.code}]: ${this.message}`;
   }
 }
 brand(ConfigError, 'ConfigError');

@@ -34,6 +34,8 @@ export {
   RetryableError,
   TimeoutError,
 } from './errors.js';
+export type { HttpErrorOptions, ResponseLike } from './http.js';
+export { HttpError, throwIfNotOk } from './http.js';
 export type { EventSource, Unsubscribe } from './listeners.js';
 export type { Configurable } from './configure.js';
 export type { ComposedPolicy, ExecuteContext, ExecuteOptions, Policy, Work } from './policy.js';

@@ -59,6 +59,11 @@ export class Emitter<Events extends object> implements EventSource<Events> {
     return this.#listeners?.has(event) === true;
   }
 
+  /** True when someone listens to any event. */
+  listeningAny(): boolean {
+    return this.#listeners !== undefined && this.#listeners.size > 0;
+  }
+
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const list = this.#listeners?.get(event);
     if (list === undefined) return;

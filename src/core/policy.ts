@@ -100,36 +100,42 @@ export interface ComposedPolicy extends Policy {
   configure(settingsByName: Readonly<Record<string, unknown>>): void;
 }
 
+/**
+ * Set by `compose` in the options of a retry whose attempts' signal no user code will see: a
+ * timeout further in gives the work a signal of its own. Such a retry, called without a caller
+ * signal, hands its attempts the shared never-aborting signal instead of a controller each.
+ *
+ * @internal
+ */
+export const SIGNAL_HIDDEN: unique symbol = Symbol('bulwark.signalHidden') as never;
+
+/** Options as compose passes them to a retry whose attempts' signal is hidden. @internal */
+export type HiddenSignalOptions = ExecuteOptions & { readonly [SIGNAL_HIDDEN]?: true };
+
 class Composed implements ComposedPolicy {
   readonly kind = 'compose' as const;
   readonly policies: readonly Policy[];
+  /** Per level: a retry with a timeout somewhere inside it. */
+  readonly #hidden: readonly boolean[];
 
   constructor(policies: readonly Policy[]) {
     this.policies = policies;
+    this.#hidden = policies.map(
+      (policy, i) => policy.kind === 'retry' && policies.slice(i + 1).some((inner) => inner.kind === 'timeout'),
+    );
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    const { policies } = this;
-    // Every part of this call reads the settings in force now, however long the call runs.
-    const since = options?.since ?? currentEpoch();
-    const step = (index: number, context: ExecuteContext): T | PromiseLike<T> => {
-      const next = policies[index];
-      if (next === undefined) return fn(context);
-      return next.execute((inner) => step(index + 1, inner), {
-        signal: context.signal,
-        attempt: context.attempt,
-        since,
-      });
-    };
+    const policies = this.policies;
     const first = policies[0];
-    if (first === undefined) {
-      return runAttempt(fn, options?.attempt ?? 1, options?.signal);
-    }
-    return first.execute((context) => step(1, context), {
-      signal: options?.signal,
-      attempt: options?.attempt,
-      since,
-    });
+    if (first === undefined) return runAttempt(fn, options?.attempt ?? 1, options?.signal);
+    // Once anything was reconfigured, every part of this call reads the settings in force now,
+    // however long the call runs. Before that there is only one set of settings: no cost.
+    const since = options?.since ?? (currentEpoch() === 0 ? undefined : currentEpoch());
+    return first.execute(
+      policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, 1, fn, context, since),
+      this.#hidden[0] === true ? hide(options, since) : since === undefined ? options : pinned(options, since),
+    );
   }
 
   configure(settingsByName: Readonly<Record<string, unknown>>): void {
@@ -167,6 +173,41 @@ class Composed implements ComposedPolicy {
       for (const commit of commits) commit(epoch);
     };
   }
+}
+
+/**
+ * Runs policy `index` around the rest. The context a policy hands its work is the options of the
+ * next one (same signal, same attempt), and the innermost runs fn itself: per call, one closure
+ * per inner level.
+ */
+function nest<T>(
+  policies: readonly Policy[],
+  hidden: readonly boolean[],
+  index: number,
+  fn: Work<T>,
+  context: ExecuteContext,
+  since: number | undefined,
+): Promise<T> {
+  const policy = policies[index] as Policy;
+  const work: Work<T> =
+    index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, index + 1, fn, inner, since);
+  if (hidden[index] === true) return policy.execute(work, hide(context, since));
+  return policy.execute(work, since === undefined ? context : pinned(context, since));
+}
+
+/** The options of a part of a call pinned to the settings of epoch `since`. */
+function pinned(options: ExecuteOptions | undefined, since: number): ExecuteOptions {
+  return { signal: options?.signal, attempt: options?.attempt, since };
+}
+
+/** The usual case, no options: one frozen object for every call. */
+const HIDDEN_DEFAULT: HiddenSignalOptions = Object.freeze({ [SIGNAL_HIDDEN]: true as const });
+
+function hide(options: ExecuteOptions | undefined, since: number | undefined): HiddenSignalOptions {
+  if (since === undefined && (options === undefined || (options.signal === undefined && options.attempt === undefined))) {
+    return HIDDEN_DEFAULT;
+  }
+  return { signal: options?.signal, attempt: options?.attempt, since, [SIGNAL_HIDDEN]: true };
 }
 
 /**

@@ -5,9 +5,10 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { runAttempt } from '../core/attempt.js';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject, intOption, msOption } from '../core/options.js';
-import { isPolicy, type Policy, type Work } from '../core/policy.js';
+import { compose, isPolicy, type Policy, type Work } from '../core/policy.js';
 import { readProp } from '../core/read.js';
 import type { HealthCheck } from './checker.js';
 import type { HealthCheckResult } from './result.js';
@@ -173,11 +174,31 @@ function openBreaker(policy: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** A policy that runs the work as it is: what a breaker becomes for a health ping. */
+const passThrough: Policy = {
+  execute: (fn, options) => runAttempt(fn, options?.attempt ?? 1, options?.signal),
+};
+
+/**
+ * `policy` with every circuit breaker in it (`kind: 'breaker'`) replaced by a pass-through: a
+ * health ping must observe the breaker, never move it. Its failures would count toward tripping
+ * the breaker real traffic goes through, and a ping in half-open would take the probe slot.
+ */
+function withoutBreakers(policy: Policy, depth = 0): Policy {
+  if (depth > 16) return policy;
+  if (readProp(policy, 'kind') === 'breaker') return passThrough;
+  const parts = readProp(policy, 'policies');
+  if (readProp(policy, 'kind') !== 'compose' || !Array.isArray(parts)) return policy;
+  return compose(...parts.map((part: Policy) => withoutBreakers(part, depth + 1)));
+}
+
 /**
  * A dependency checked by a call made through `policy` (a breaker, a retry, a `compose(...)`):
  * the check's signal goes to the call, and a breaker in it that is open (or isolated) fails the
- * check at once, without calling the dependency or taking a probe slot. The work's result is
- * ignored unless it is a health result (`{ status, ... }`).
+ * check at once, without calling the dependency. Breakers only report: the ping runs around
+ * them, so its outcome never counts toward tripping one and never takes a half-open probe slot
+ * (the timeouts and retries in `policy` still apply). The work's result is ignored unless it is
+ * a health result (`{ status, ... }`).
  *
  * @example
  * ```ts
@@ -200,10 +221,11 @@ export function policyCheck(policy: Policy, work: Work<unknown>): HealthCheck {
   if (typeof work !== 'function') {
     throw new TypeError(`policyCheck: work must be a function ({ signal }) => promise; got ${describe(work)}`);
   }
+  const ping = withoutBreakers(policy);
   return async (signal: AbortSignal): Promise<HealthCheckResult | undefined> => {
     const open = openBreaker(policy);
     if (open !== undefined) return { status: 'fail', output: `circuit breaker "${open}" is open` };
-    const value = await policy.execute(work, { signal });
+    const value = await ping.execute(work, { signal });
     const status = readProp(value, 'status');
     return status === 'pass' || status === 'warn' || status === 'fail' ? (value as HealthCheckResult) : undefined;
   };

@@ -6,12 +6,12 @@
  */
 export type { LogLevel } from './levels.js';
 export { LOG_LEVELS } from './levels.js';
-export type { LogFields, Logger, LoggerOptions } from './logger.js';
+export type { LogFields, Logger, LoggerOptions, LogMethod } from './logger.js';
 export { createLogger, withLogContext } from './logger.js';
 export type { PinoRedactionOptions } from './pino.js';
 export { pinoRedaction } from './pino.js';
 export type { SecretPattern } from './redact/patterns.js';
-export type { CensorContext, Redactor, RedactorOptions } from './redact/redactor.js';
+export type { CensorContext, Finding, Redactor, RedactorOptions } from './redact/redactor.js';
 export { createRedactor } from './redact/redactor.js';
 export type { Sink, StreamSink } from './sinks.js';
 export { fileSink, stdoutSink, streamSink } from './sinks.js';

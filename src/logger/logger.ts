@@ -4,7 +4,7 @@ import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 import { type LogContext, logContext } from './context.js';
 import { LOG_LEVELS, type LogLevel, levelIndex } from './levels.js';
 import { createRedactor, type Redactor, type RedactorOptions } from './redact/redactor.js';
-import { type Sink, stdoutSink } from './sinks.js';
+import { isWritable, type Sink, stdoutSink, streamSink } from './sinks.js';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -16,31 +16,51 @@ export interface LoggerOptions {
   readonly bindings?: Readonly<Record<string, unknown>> | undefined;
   /** Redactor options, or a redactor to share. Redaction is always on. */
   readonly redact?: RedactorOptions | Redactor | undefined;
-  /** Where lines go (default: standard output). */
+  /**
+   * Where lines go (default: standard output): a {@link Sink}, or a Node `Writable` such as
+   * `process.stderr` or a file stream, which gets one line (newline included) per record.
+   */
   readonly sink?: Sink | undefined;
   /** Time source, read as epoch milliseconds (default: the wall clock); a `FakeClock` in tests. */
   readonly clock?: Pick<Clock, 'now'> | undefined;
 }
 
-/** Fields given with one log call. `err` or `error` holding an Error is serialized, redacted. */
+/**
+ * Fields given with one log call. `err` or `error` holding an Error is serialized, redacted.
+ * A field named `time`, `level` or `msg` (or `name`, on a named logger) is written as `_time`,
+ * `_level`, `_msg`, `_name`: a line never has two keys of one name.
+ */
 export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * One level's method. Both orders work: bulwark's `log.warn('retrying', { attempt })` and pino's
+ * `log.warn({ attempt }, 'retrying')`; so do `log.warn('retrying')`, `log.warn({ attempt })` and
+ * `log.error(err, 'upload failed')` (an Error first becomes the `err` field; its message is the
+ * `msg` when none is given).
+ */
+export interface LogMethod {
+  /** `log.info('user signed in', { user })`. */
+  (message: string, fields?: LogFields): void;
+  /** `log.info({ user }, 'user signed in')`, pino's order; `log.error(err, 'failed')`. */
+  (fields: LogFields | Error, message?: string): void;
+}
 
 /** A structured logger writing one redacted JSON line per call. Made by {@link createLogger}. */
 export interface Logger {
   /** The lowest level written; settable. */
   level: LogLevel;
   /** Logs at `trace`. */
-  trace(message: string, fields?: LogFields): void;
+  trace: LogMethod;
   /** Logs at `debug`. */
-  debug(message: string, fields?: LogFields): void;
+  debug: LogMethod;
   /** Logs at `info`. */
-  info(message: string, fields?: LogFields): void;
+  info: LogMethod;
   /** Logs at `warn`. */
-  warn(message: string, fields?: LogFields): void;
+  warn: LogMethod;
   /** Logs at `error`. */
-  error(message: string, fields?: LogFields): void;
+  error: LogMethod;
   /** Logs at `fatal`. */
-  fatal(message: string, fields?: LogFields): void;
+  fatal: LogMethod;
   /** A logger that adds `bindings` to every line, sharing this one's sink and redactor. */
   child(bindings: LogFields): Logger;
   /** True when a call at `level` would be written. */
@@ -55,6 +75,8 @@ interface Shared {
   readonly sink: Sink;
   readonly redactor: Redactor;
   readonly now: () => number;
+  /** The logger has a `name`, so `name` is a key of every line. */
+  readonly named: boolean;
   failures: number;
   /** The last millisecond formatted, and its ISO string: lines in the same ms share it. */
   lastMs: number;
@@ -89,6 +111,40 @@ function safeJson(value: unknown): string {
   }
 }
 
+/** Keys every line has; `name` joins them on a named logger. */
+const RESERVED = ['time', 'level', 'msg'] as const;
+
+/**
+ * `fields` with any key the line itself writes renamed with a leading `_` (again until free):
+ * JSON with duplicate keys is read differently by every parser, and most keep the last one, so
+ * a field `level: 3` would replace the line's level. Only a colliding call pays for the copy.
+ */
+function unclash(fields: object, named: boolean): object {
+  const has = (key: string) => Object.hasOwn(fields, key);
+  if (!has('time') && !has('level') && !has('msg') && !(named && has('name'))) return fields;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    let k = key;
+    if ((RESERVED as readonly string[]).includes(key) || (named && key === 'name')) {
+      do k = `_${k}`;
+      while (Object.hasOwn(fields, k) || Object.hasOwn(out, k));
+    }
+    out[k] = value;
+  }
+  return out;
+}
+
+/** The two call forms, read as `[message, fields]`. */
+function callForm(first: unknown, second: unknown): [string, object | undefined] {
+  if (typeof first === 'string') {
+    return [first, typeof second === 'object' && second !== null ? second : undefined];
+  }
+  const message = typeof second === 'string' ? second : undefined;
+  if (first instanceof Error) return [message ?? first.message, { err: first }];
+  if (typeof first === 'object' && first !== null) return [message ?? '', first];
+  return [message ?? String(first), undefined];
+}
+
 class JsonLogger implements Logger {
   readonly #shared: Shared;
   readonly #head: string;
@@ -100,6 +156,13 @@ class JsonLogger implements Logger {
     this.#min = min;
     this.#head = head;
     this.#bindings = bindings;
+    // Bound once: `const { info } = log` and `emitter.on('x', log.warn)` work, as with pino.
+    this.trace = this.trace.bind(this);
+    this.debug = this.debug.bind(this);
+    this.info = this.info.bind(this);
+    this.warn = this.warn.bind(this);
+    this.error = this.error.bind(this);
+    this.fatal = this.fatal.bind(this);
   }
 
   get level(): LogLevel {
@@ -120,28 +183,28 @@ class JsonLogger implements Logger {
     return levelIndex(level) >= this.#min;
   }
 
-  trace(message: string, fields?: LogFields): void {
-    if (this.#min <= 0) this.#write('trace', message, fields);
+  trace(first: string | LogFields | Error, second?: string | LogFields): void {
+    if (this.#min <= 0) this.#write('trace', first, second);
   }
-  debug(message: string, fields?: LogFields): void {
-    if (this.#min <= 1) this.#write('debug', message, fields);
+  debug(first: string | LogFields | Error, second?: string | LogFields): void {
+    if (this.#min <= 1) this.#write('debug', first, second);
   }
-  info(message: string, fields?: LogFields): void {
-    if (this.#min <= 2) this.#write('info', message, fields);
+  info(first: string | LogFields | Error, second?: string | LogFields): void {
+    if (this.#min <= 2) this.#write('info', first, second);
   }
-  warn(message: string, fields?: LogFields): void {
-    if (this.#min <= 3) this.#write('warn', message, fields);
+  warn(first: string | LogFields | Error, second?: string | LogFields): void {
+    if (this.#min <= 3) this.#write('warn', first, second);
   }
-  error(message: string, fields?: LogFields): void {
-    if (this.#min <= 4) this.#write('error', message, fields);
+  error(first: string | LogFields | Error, second?: string | LogFields): void {
+    if (this.#min <= 4) this.#write('error', first, second);
   }
-  fatal(message: string, fields?: LogFields): void {
-    if (this.#min <= 5) this.#write('fatal', message, fields);
+  fatal(first: string | LogFields | Error, second?: string | LogFields): void {
+    if (this.#min <= 5) this.#write('fatal', first, second);
   }
 
   child(bindings: LogFields): Logger {
     checkFields('child', bindings);
-    const extra = safeJson(this.#shared.redactor.redact(bindings));
+    const extra = safeJson(this.#shared.redactor.redact(unclash(bindings, this.#shared.named)));
     return new JsonLogger(this.#shared, this.#min, this.#head, this.#bindings + extra);
   }
 
@@ -153,11 +216,12 @@ class JsonLogger implements Logger {
     }
   }
 
-  #write(level: LogLevel, message: unknown, fields: LogFields | undefined): void {
+  #write(level: LogLevel, first: unknown, second: unknown): void {
     const shared = this.#shared;
     let line: string;
     try {
-      const text = typeof message === 'string' ? message : String(message);
+      const [text, given] = callForm(first, second);
+      const fields = given === undefined ? undefined : unclash(given, shared.named);
       const context = logContext.getStore();
       line =
         `{"time":"${isoTime(shared)}","level":"${level}"${this.#head},"msg":` +
@@ -189,7 +253,7 @@ const contextCache = new WeakMap<LogContext, string>();
 function contextFragment(context: LogContext): string {
   let cached = contextCache.get(context);
   if (cached === undefined) {
-    cached = safeJson(context.bindings);
+    cached = safeJson(unclash(context.bindings, true));
     contextCache.set(context, cached);
   }
   return cached;
@@ -223,6 +287,7 @@ const KNOWN = ['level', 'name', 'bindings', 'redact', 'sink', 'clock'] as const;
  * const log = createLogger({ name: 'api' });
  * log.info('user signed in', { user: 'ann', password: 'hunter2' });
  * // {"time":"2026-11-22T10:00:00.000Z","level":"info","name":"api","msg":"user signed in","user":"ann","password":"[REDACTED]"}
+ * log.info({ user: 'ann' }, 'user signed in'); // pino's order writes the same line
  * const reqLog = log.child({ requestId: 'r-42' });
  * reqLog.error('upstream failed', { err });
  * ```
@@ -242,7 +307,9 @@ export function createLogger(options?: LoggerOptions): Logger {
   }
   checkFields(`${where}: option "bindings"`, o.bindings);
   if (o.sink !== undefined && typeof (o.sink as Sink | null)?.write !== 'function') {
-    throw new TypeError(`${where}: option "sink" must have a write(line) method; got ${describe(o.sink)}`);
+    throw new TypeError(
+      `${where}: option "sink" must be a Sink (an object with a write(line) method) or a Node Writable stream; got ${describe(o.sink)}`,
+    );
   }
   if (o.clock !== undefined && typeof (o.clock as Clock | null)?.now !== 'function') {
     throw new TypeError(`${where}: option "clock" must have a now() method; got ${describe(o.clock)}`);
@@ -250,15 +317,16 @@ export function createLogger(options?: LoggerOptions): Logger {
   const redactor = isRedactor(o.redact) ? o.redact : createRedactor(o.redact as RedactorOptions | undefined);
   const clock = o.clock;
   const shared: Shared = {
-    sink: o.sink ?? stdoutSink(),
+    sink: o.sink === undefined ? stdoutSink() : isWritable(o.sink) ? streamSink(o.sink) : o.sink,
     redactor,
     now: clock === undefined ? wallClockNow : () => clock.now(),
+    named: o.name !== undefined,
     failures: 0,
     lastMs: Number.NaN,
     lastIso: '',
   };
   const head = o.name === undefined ? '' : `,"name":${JSON.stringify(redactor.redactString(o.name))}`;
-  const bindings = o.bindings === undefined ? '' : safeJson(redactor.redact(o.bindings));
+  const bindings = o.bindings === undefined ? '' : safeJson(redactor.redact(unclash(o.bindings, shared.named)));
   return new JsonLogger(shared, min, head, bindings);
 }
 

@@ -22,6 +22,23 @@ export interface StreamSink extends Sink {
 }
 
 /**
+ * True for a Node `Writable` (a stream, not a {@link Sink}): `createLogger({ sink: stream })`
+ * wraps it in {@link streamSink}, so each record is one line. A Sink's `write` is given the line
+ * without its newline; a stream needs the newline written.
+ *
+ * @internal
+ */
+export function isWritable(value: unknown): value is Writable {
+  const stream = value as Partial<Writable> | null;
+  return (
+    typeof stream?.write === 'function' &&
+    typeof stream.on === 'function' &&
+    typeof stream.end === 'function' &&
+    typeof stream.writable === 'boolean'
+  );
+}
+
+/**
  * A sink over any writable stream. A stream `'error'` (a closed pipe, a full disk) is counted in
  * `failures` and never thrown into the code that logs.
  *

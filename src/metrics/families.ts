@@ -45,12 +45,14 @@ export interface Families {
   readonly configReloads: Counter;
   /** Everything observed, by the object observed. */
   readonly observed: Map<object, Observation>;
-  /** Names in use: `kind \0 constant label values \0 name` to the object that has it. */
+  /** Duration series in use: `duration \0 constant label values \0 kind \0 name` to its first owner. */
   readonly names: Map<string, object>;
 }
 
 const TAG = Symbol.for('bulwark.metrics.families');
 const STATES = ['closed', 'open', 'half-open', 'isolated'] as const;
+/** Worse is higher: the order breakers sharing a name are summed up by. */
+const STATE_RANK: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 const HEALTH_VALUE: Readonly<Record<string, number>> = { pass: 1, warn: 0.5, fail: 0 };
 
 /** Every metric name, without the prefix, in registration order. */
@@ -122,10 +124,18 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     registers,
     collect() {
       this.reset();
+      // Breakers sharing a name share a series: it shows the worst of their states.
+      const worst = new Map<string, { labels: Readonly<Record<string, string>>; rank: number }>();
       for (const o of all()) {
         if (o.breaker === undefined) continue;
-        const now = o.breaker.state;
-        for (const s of STATES) this.set({ ...o.constant, breaker: o.breaker.name, state: s }, s === now ? 1 : 0);
+        const labels = { ...o.constant, breaker: o.breaker.name };
+        const key = JSON.stringify(labels);
+        const rank = STATE_RANK[o.breaker.state] ?? 0;
+        const seen = worst.get(key);
+        if (seen === undefined || rank > seen.rank) worst.set(key, { labels, rank });
+      }
+      for (const { labels, rank } of worst.values()) {
+        for (const s of STATES) this.set({ ...labels, state: s }, STATE_RANK[s] === rank ? 1 : 0);
       }
     },
   });
@@ -164,7 +174,7 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
   );
   const retryGiveUps = counter(
     'retry_giveups_total',
-    'Calls a retry policy gave up on, by reason: exhausted, permanent, budget, deadline, aborted.',
+    'Calls a retry policy gave up on, by reason: exhausted, permanent, rejected (a breaker, bulkhead or rate limit inside refused), budget, deadline, aborted.',
     ['policy', 'reason'],
   );
   const timeouts = counter('timeouts_total', 'Calls a timeout policy cut off.', ['policy']);
@@ -186,10 +196,14 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     registers,
     collect() {
       this.reset();
+      // Checks of one name in two checkers share a series: it shows the worse status.
+      const worst = new Map<string, { labels: Readonly<Record<string, string>>; value: number }>();
       for (const [labels, result] of healthResults()) {
         const value = HEALTH_VALUE[result.status];
-        if (value !== undefined) this.set(labels, value);
+        const key = JSON.stringify(labels);
+        if (value !== undefined && !((worst.get(key)?.value ?? 2) <= value)) worst.set(key, { labels, value });
       }
+      for (const { labels, value } of worst.values()) this.set(labels, value);
     },
   });
   new Gauge({

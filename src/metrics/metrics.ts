@@ -60,34 +60,36 @@ function nameOf(leaf: Leaf): string {
   return leaf.kind === 'health checker' || leaf.kind === 'config watcher' ? '' : leaf.target.name;
 }
 
-function shown(leaf: Leaf): string {
-  const name = nameOf(leaf);
-  return name === '' ? `this ${leaf.kind}` : `${leaf.kind} "${name}"`;
-}
+/** Observations running, by the object observed, with how many `observe` calls hold each. */
+const holds = new WeakMap<object, { count: number; release: () => void }>();
+const warnedMixes = new Set<string>();
 
+/**
+ * Starts observing `leaf`, or holds the observation already running: observing one thing twice
+ * counts it once, and it stops when every `observe` that holds it has been stopped. Two things of
+ * one kind with one name share their series (the name is the label, so their counts add up, and
+ * breakers of one name show the worst state). Nothing here throws: metrics must never be why an
+ * application fails to start.
+ */
 function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, string>>): () => void {
-  const where = 'metrics.observe';
-  if (f.observed.has(leaf.target)) {
-    throw new Error(
-      `${where}: ${shown(leaf)} is already observed on this registry (prefix "${f.prefix}"); observing it twice would count everything twice. Call the function the first observe() returned to stop it first`,
-    );
+  const held = f.observed.has(leaf.target) ? holds.get(leaf.target) : undefined;
+  if (held !== undefined) {
+    held.count++;
+    return once(() => {
+      if (--held.count === 0) held.release();
+    });
   }
   const scope = JSON.stringify(f.constantNames.map((n) => constant[n]));
   const name = nameOf(leaf);
-  const nameKey = `${leaf.kind}\0${scope}\0${name}`;
-  if (f.names.has(nameKey)) {
-    throw new Error(
-      name === ''
-        ? `${where}: a ${leaf.kind} is already observed on this registry (prefix "${f.prefix}") with the same constant labels; its metrics have no name label, so observe a second one through a createMetrics with other "labels" values`
-        : `${where}: another ${leaf.kind} named "${name}" is already observed on this registry (prefix "${f.prefix}"); their series would mix. Give each its own "name" option`,
-    );
-  }
   const timed = leaf.kind === 'circuit breaker' || leaf.kind === 'retry policy';
-  const durationKey = `duration\0${scope}\0${name}`;
-  if (timed && f.names.has(durationKey)) {
+  const durationKey = `duration\0${scope}\0${leaf.kind}\0${name}`;
+  const otherKey = `duration\0${scope}\0${leaf.kind === 'circuit breaker' ? 'retry policy' : 'circuit breaker'}\0${name}`;
+  if (timed && f.names.has(otherKey) && !warnedMixes.has(otherKey)) {
+    warnedMixes.add(otherKey);
     const other = leaf.kind === 'circuit breaker' ? 'retry policy' : 'circuit breaker';
-    throw new Error(
-      `${where}: a ${other} named "${name}" is already observed, and both time calls into call_duration_seconds{policy="${name}"}, where per-call and whole-call durations would mix. Give one of them another "name", e.g. "${name}-retry"`,
+    process.emitWarning(
+      `bulwark/metrics: a ${other} and a ${leaf.kind} are both named "${name}"; both time calls into call_duration_seconds{policy="${name}"}, where per-attempt and whole-call durations mix. Give one of them another "name", e.g. "${name}-retry"`,
+      { code: 'BULWARK_METRICS_NAME' },
     );
   }
   let observed: Observed;
@@ -109,20 +111,31 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
       break;
   }
   f.observed.set(leaf.target, observed.observation);
-  f.names.set(nameKey, leaf.target);
   if (timed) f.names.set(durationKey, leaf.target);
-  let active = true;
-  return () => {
-    if (!active) return;
-    active = false;
+  const release = () => {
+    holds.delete(leaf.target);
     observed.stop();
     // Counts made since the last scrape are kept: counters and the histogram hold their history.
     for (const [counter, series] of observed.observation.counters) series.flush(counter);
     const entries = indexEntries(f.duration);
     for (const series of observed.observation.durations) series.flush(f.duration, entries);
     f.observed.delete(leaf.target);
-    f.names.delete(nameKey);
-    if (timed) f.names.delete(durationKey);
+    if (timed && f.names.get(durationKey) === leaf.target) f.names.delete(durationKey);
+  };
+  const hold = { count: 1, release };
+  holds.set(leaf.target, hold);
+  return once(() => {
+    if (--hold.count === 0) hold.release();
+  });
+}
+
+/** `fn`, callable once: a stop function called twice is harmless. */
+function once(fn: () => void): () => void {
+  let active = true;
+  return () => {
+    if (!active) return;
+    active = false;
+    fn();
   };
 }
 
@@ -134,7 +147,10 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
  * scrapes. Nothing in the other modules knows about metrics.
  *
  * Label values are the `name` options you gave, never error messages, so cardinality stays
- * bounded. Observing one thing twice, or two things of one kind with one name, throws. A second
+ * bounded. A name becomes the `breaker` or `policy` label: two things of one kind with one name
+ * share their series (counts add up; breakers show the worst state), and observing one thing twice
+ * counts it once. `observe` never throws for a name; a breaker and a retry policy with one name
+ * get a process warning, since their durations would mix. A second
  * `createMetrics` on the same registry and prefix shares the first one's metrics (its constant
  * label names must match); a metric of the same name that bulwark did not make is an error.
  *

@@ -74,7 +74,14 @@ export function observeBreaker(f: Families, breaker: CircuitBreaker, constant: C
   };
 }
 
-const GIVE_UP_REASONS: readonly GiveUpReason[] = ['exhausted', 'permanent', 'budget', 'deadline', 'aborted'];
+const GIVE_UP_REASONS: readonly GiveUpReason[] = [
+  'exhausted',
+  'permanent',
+  'rejected',
+  'budget',
+  'deadline',
+  'aborted',
+];
 
 export function observeRetry(f: Families, policy: RetryPolicy, constant: Constant): Observed {
   const name = policy.name;

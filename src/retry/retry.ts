@@ -1,13 +1,20 @@
 import pRetry from 'p-retry';
-import { abortReason } from '../core/abort.js';
+import { abortReason, isAborted } from '../core/abort.js';
 import { runAttempt } from '../core/attempt.js';
 import { type BackoffOption, exponential, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
-import { describe } from '../core/errors.js';
+import { describe, RejectedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
+import { openedBreaker } from '../core/opened.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
-import type { ExecuteOptions, Policy, Work } from '../core/policy.js';
+import {
+  type ExecuteOptions,
+  type HiddenSignalOptions,
+  type Policy,
+  SIGNAL_HIDDEN,
+  type Work,
+} from '../core/policy.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import { sleep } from '../core/sleep.js';
 import { isRetryBudget, type RetryBudget } from './budget.js';
@@ -20,8 +27,11 @@ export interface RetryDecisionContext {
   readonly elapsedMs: number;
 }
 
-/** Options of {@link retry}. */
-export interface RetryOptions {
+/**
+ * Options of {@link retry}. `R` is the type the work returns, as `isResultFailure` reads it:
+ * inferred from that predicate's parameter, e.g. `(res: Response) => res.status >= 500`.
+ */
+export interface RetryOptions<R = unknown> {
   /** Attempts in total, the first included (default 3). `Infinity` needs `maxElapsedMs`. */
   readonly attempts?: number | undefined;
   /** Delays between attempts (default `exponential()`: 1 s, 2 s, 4 s... up to 10 s, full jitter). */
@@ -32,6 +42,13 @@ export interface RetryOptions {
   readonly shouldRetry?:
     | ((error: unknown, context: RetryDecisionContext) => boolean | PromiseLike<boolean>)
     | undefined;
+  /**
+   * Which returned values are failures worth another attempt, e.g. `(res: Response) => res.status
+   * === 503`. Such a value is retried (its `headers`' Retry-After honoured) until attempts, time or
+   * budget run out; then the call resolves with the last value. The same predicate fits the
+   * breaker's `isResultFailure`.
+   */
+  readonly isResultFailure?: ((value: R) => boolean) | undefined;
   /** Longest server-requested wait honoured, in ms (default 60000); longer ones are cut to it. */
   readonly maxRetryAfterMs?: number | undefined;
   /** A budget shared with other calls that caps retries as a share of first attempts. */
@@ -44,8 +61,12 @@ export interface RetryOptions {
   readonly random?: (() => number) | undefined;
 }
 
-/** Why a retry policy stopped trying. */
-export type GiveUpReason = 'exhausted' | 'permanent' | 'budget' | 'deadline' | 'aborted';
+/**
+ * Why a retry policy stopped trying. `'rejected'`: a policy inside refused the call (an open
+ * breaker, a full bulkhead, a rate limit), or the attempt's failure just opened a breaker inside,
+ * so the next attempt would be refused.
+ */
+export type GiveUpReason = 'exhausted' | 'permanent' | 'rejected' | 'budget' | 'deadline' | 'aborted';
 
 /** Events of a {@link RetryPolicy}. */
 export interface RetryEvents {
@@ -66,7 +87,7 @@ export interface RetryEvents {
     readonly name: string;
     /** Attempts made. */
     readonly attempts: number;
-    /** The error the call rejects with. */
+    /** The error the call rejects with (or, after `isResultFailure`, the value it resolves with). */
     readonly error: unknown;
     /** Why no further attempt was made. */
     readonly reason: GiveUpReason;
@@ -98,6 +119,7 @@ const KNOWN_OPTIONS = [
   'backoff',
   'maxElapsedMs',
   'shouldRetry',
+  'isResultFailure',
   'maxRetryAfterMs',
   'budget',
   'name',
@@ -112,8 +134,19 @@ const KNOWN_OPTIONS = [
  */
 class Failure extends Error {
   declare readonly error: unknown;
+  /** True when `error` is a value the work returned and `isResultFailure` refused. */
+  declare readonly result: boolean;
 }
-const carry = (error: unknown): Failure => Object.assign(Object.create(Failure.prototype) as Failure, { error });
+const carry = (error: unknown, result = false): Failure =>
+  Object.assign(Object.create(Failure.prototype) as Failure, { error, result });
+
+function refused(predicate: (value: unknown) => boolean, value: unknown): boolean {
+  try {
+    return predicate(value) === true;
+  } catch {
+    return false;
+  }
+}
 
 interface Settings {
   readonly name: string;
@@ -121,6 +154,7 @@ interface Settings {
   readonly backoff: BackoffOption;
   readonly maxElapsedMs: number;
   readonly shouldRetry: RetryOptions['shouldRetry'];
+  readonly isResultFailure: ((value: unknown) => boolean) | undefined;
   readonly maxRetryAfterMs: number;
   readonly budget: RetryBudget | undefined;
   readonly clock: Clock;
@@ -150,28 +184,41 @@ class Retry implements RetryPolicy {
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const s = this.#s;
     s.budget?.recordAttempt();
-    const startedAt = s.clock.now();
+    // The clock is read only when something will use the start: a time budget, shouldRetry's
+    // elapsedMs, or a listener (one that subscribes mid-call is timed from the first failure).
+    const startedAt =
+      s.maxElapsedMs !== Number.POSITIVE_INFINITY || s.shouldRetry !== undefined || this.#events.listeningAny()
+        ? s.clock.now()
+        : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
-    return runAttempt(fn, 1, caller).then(
-      (value) => {
-        // The common case: nobody listens, so no clock read for a duration nobody wants.
-        if (this.#events.listening('success')) {
-          this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
-        }
-        return value;
-      },
-      (error: unknown) => this.#retryAfterFirst(fn, caller, error, startedAt),
-    );
+    const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
+    const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
+    const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(fn, caller, carry(error), since());
+    const { isResultFailure } = s;
+    // The common case: nobody listens and no value can fail, so no success handler and no clock
+    // read. (A listener that subscribes while the call runs hears from the next call on.)
+    if (isResultFailure === undefined && !this.#events.listening('success')) {
+      return first.then(undefined, retryAfterFirst);
+    }
+    return first.then((value) => {
+      if (isResultFailure !== undefined && refused(isResultFailure, value)) {
+        return this.#retryAfterFirst(fn, caller, carry(value, true), since());
+      }
+      if (this.#events.listening('success')) {
+        this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
+      }
+      return value;
+    }, retryAfterFirst);
   }
 
   async #retryAfterFirst<T>(
     fn: Work<T>,
     caller: AbortSignal | undefined,
-    first: unknown,
+    first: Failure,
     startedAt: number,
   ): Promise<T> {
     const s = this.#s;
@@ -179,21 +226,29 @@ class Retry implements RetryPolicy {
     let reason: GiveUpReason | undefined;
     let previousMs: number | undefined;
 
-    const decide = async (error: unknown): Promise<boolean> => {
-      const elapsedMs = s.clock.now() - startedAt;
-      let retryable: boolean;
-      try {
-        retryable = s.shouldRetry
-          ? (await s.shouldRetry(error, { attempt, elapsedMs })) === true
-          : isRetryable(error, { signal: caller });
-      } catch {
-        retryable = false;
+    const decide = async ({ error, result }: Failure): Promise<boolean> => {
+      // The next attempt would be refused by the breaker this one just opened: no point waiting.
+      if (openedBreaker(error)) {
+        reason = 'rejected';
+        return false;
+      }
+      let retryable = result;
+      if (!result) {
+        try {
+          retryable = s.shouldRetry
+            ? (await s.shouldRetry(error, { attempt, elapsedMs: s.clock.now() - startedAt })) === true
+            : isRetryable(error, { signal: caller });
+        } catch {
+          retryable = false;
+        }
       }
       if (caller?.aborted) throw abortReason(caller);
       if (!retryable) {
-        reason = 'permanent';
+        reason = error instanceof RejectedError ? 'rejected' : 'permanent';
         return false;
       }
+      // Read after shouldRetry: the time an async decision took counts against maxElapsedMs.
+      const elapsedMs = s.clock.now() - startedAt;
       let delayMs = nextDelay(s.backoff, { attempt, error, previousMs, random: s.random });
       const asked = retryAfterMs(error);
       if (asked !== undefined) delayMs = Math.max(delayMs, Math.min(asked, s.maxRetryAfterMs));
@@ -215,16 +270,22 @@ class Retry implements RetryPolicy {
       const value = await pRetry(
         (n: number) => {
           attempt = n;
-          if (n === 1) throw carry(first);
-          return runAttempt(fn, n, caller).catch((error: unknown) => {
-            throw carry(error);
-          });
+          if (n === 1) throw first;
+          return runAttempt(fn, n, caller).then(
+            (value) => {
+              if (s.isResultFailure !== undefined && refused(s.isResultFailure, value)) throw carry(value, true);
+              return value;
+            },
+            (error: unknown) => {
+              throw carry(error);
+            },
+          );
         },
         {
           retries: s.attempts - 1,
           minTimeout: 0,
           ...(caller ? { signal: caller } : {}),
-          shouldRetry: ({ error }) => decide((error as Failure).error),
+          shouldRetry: ({ error }) => decide(error as Failure),
         },
       );
       this.#events.emit('success', { name: s.name, attempts: attempt, durationMs: s.clock.now() - startedAt });
@@ -232,6 +293,7 @@ class Retry implements RetryPolicy {
     } catch (thrown) {
       const aborted = caller?.aborted === true;
       const error = aborted ? abortReason(caller as AbortSignal) : thrown instanceof Failure ? thrown.error : thrown;
+      const value = !aborted && thrown instanceof Failure && thrown.result;
       this.#events.emit('giveUp', {
         name: s.name,
         attempts: attempt,
@@ -239,6 +301,8 @@ class Retry implements RetryPolicy {
         reason: aborted ? 'aborted' : (reason ?? 'exhausted'),
         durationMs: s.clock.now() - startedAt,
       });
+      // A refused value is still the work's answer: the caller gets the last one, as from a breaker.
+      if (value) return error as T;
       throw error;
     }
   }
@@ -267,19 +331,19 @@ function checkPositive(name: string, value: unknown, allowInfinity: boolean, wha
  *
  * @example
  * ```ts
+ * import { throwIfNotOk } from 'bulwark';
  * import { retry } from 'bulwark/retry';
  *
  * const policy = retry({ attempts: 4, maxElapsedMs: 15_000 });
  * policy.on('retry', ({ attempt, delayMs }) => console.warn(`attempt ${attempt} failed; next in ${delayMs} ms`));
  *
- * const user = await policy.execute(async ({ signal, attempt }) => {
- *   const res = await fetch('https://api.example.com/users/42', { signal });
- *   if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { status: res.status, headers: res.headers });
+ * const user = await policy.execute(async ({ signal }) => {
+ *   const res = throwIfNotOk(await fetch('https://api.example.com/users/42', { signal }));
  *   return res.json();
  * });
  * ```
  */
-export function retry(options?: RetryOptions): RetryPolicy {
+export function retry<R = unknown>(options?: RetryOptions<R>): RetryPolicy {
   const where = 'retry';
   checkOptionsObject(where, options);
   checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
@@ -323,6 +387,12 @@ export function retry(options?: RetryOptions): RetryPolicy {
     backoff: o.backoff ?? exponential(),
     maxElapsedMs,
     shouldRetry: o.shouldRetry,
+    isResultFailure: functionOption<(value: unknown) => boolean>(
+      where,
+      'isResultFailure',
+      o.isResultFailure,
+      '(value) => boolean',
+    ),
     maxRetryAfterMs,
     budget: o.budget,
     clock: clockOption(where, o.clock),

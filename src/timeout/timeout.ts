@@ -1,11 +1,11 @@
-import pTimeout from 'p-timeout';
-import { abortOwned, abortReason, ownedController } from '../core/abort.js';
-import { followCaller } from '../core/attempt.js';
+import { abortOwned, abortReason, isAborted, onAbort, ownedController } from '../core/abort.js';
+import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { clockTimer, Deadline, Lane } from './deadlines.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -39,63 +39,140 @@ export interface TimeoutPolicy extends Policy, EventSource<TimeoutEvents> {
 
 const KNOWN_OPTIONS = ['ms', 'name', 'clock'] as const;
 
-type Timers = { setTimeout: typeof globalThis.setTimeout; clearTimeout: typeof globalThis.clearTimeout };
+/** What every call of one policy shares: one object, so a call holds one reference to it. */
+interface Shared {
+  readonly ms: number;
+  readonly name: string;
+  readonly events: Emitter<TimeoutEvents>;
+}
+
+function noop(): void {}
+
+/**
+ * One call in flight: its place in the clock's deadline queue and what settles it. Whichever
+ * comes first, the work's outcome, the deadline or the caller's abort, takes it out of the queue;
+ * the others then find it gone and do nothing.
+ */
+class TimedCall<T> extends Deadline {
+  readonly shared: Shared;
+  readonly controller: AbortController;
+  resolve: (value: T) => void = noop;
+  reject: (reason: unknown) => void = noop;
+  /** Stops following the caller's signal (a no-op without one). */
+  detach: () => void = noop;
+
+  constructor(shared: Shared, controller: AbortController) {
+    super();
+    this.shared = shared;
+    this.controller = controller;
+  }
+
+  fulfil(value: T): void {
+    if (this.lane === undefined) return;
+    this.lane.remove(this);
+    this.detach();
+    this.resolve(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.lane === undefined) return;
+    this.lane.remove(this);
+    this.detach();
+    this.reject(error);
+  }
+
+  /** Reaches the work at once, even during its synchronous part; settles the call if it waits. */
+  callerAborted(reason: unknown): void {
+    abortOwned(this.controller, reason);
+    if (this.lane === undefined) return;
+    this.lane.remove(this);
+    this.reject(reason);
+  }
+
+  expire(): void {
+    this.detach();
+    const { ms, name, events } = this.shared;
+    // Created only now: an Error's stack costs more than the rest of a successful call.
+    const error = new TimeoutError(undefined, { timeoutMs: ms });
+    abortOwned(this.controller, error);
+    if (events.listening('timeout')) events.emit('timeout', { name, ms });
+    this.reject(error);
+  }
+}
+
+/**
+ * The call whose promise is being made. A promise's executor runs synchronously, so one shared
+ * executor hands the call its resolvers with no closure made per call.
+ */
+let capturing: TimedCall<unknown> | undefined;
+type Executor<T> = (resolve: (value: T) => void, reject: (reason: unknown) => void) => void;
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  const call = capturing as TimedCall<unknown>;
+  capturing = undefined;
+  call.resolve = resolve;
+  call.reject = reject;
+}
 
 class Timeout implements TimeoutPolicy {
   readonly kind = 'timeout' as const;
   readonly ms: number;
   readonly name: string;
-  readonly #events = new Emitter<TimeoutEvents>();
-  readonly #timers: Timers;
+  readonly #shared: Shared;
+  readonly #lane: Lane;
 
   constructor(ms: number, name: string, clock: Clock) {
     this.ms = ms;
     this.name = name;
-    // p-timeout calls the timers detached from their object; a Clock's methods may need `this`.
-    this.#timers = {
-      setTimeout: ((cb: () => void, delay: number) => clock.setTimeout(cb, delay)) as unknown as Timers['setTimeout'],
-      clearTimeout: ((handle: unknown) => clock.clearTimeout(handle)) as Timers['clearTimeout'],
-    };
+    this.#shared = { ms, name, events: new Emitter<TimeoutEvents>() };
+    this.#lane = new Lane(ms, clockTimer(clock));
   }
 
   on<K extends keyof TimeoutEvents>(event: K, listener: (payload: TimeoutEvents[K]) => void): () => void {
-    return this.#events.on(event, listener);
+    return this.#shared.events.on(event, listener);
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
-    if (caller?.aborted) return Promise.reject(abortReason(caller));
-    const controller = ownedController();
+    if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
+    const call = new TimedCall<T>(this.#shared, ownedController());
+    // Followed from before the work starts: an abort during its synchronous part reaches its
+    // signal at once, and the call rejects with the caller's reason (docs/core.md).
+    if (caller !== undefined) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
     let result: T | PromiseLike<T>;
     try {
-      result = fn({ signal: controller.signal, attempt: options?.attempt ?? 1 });
+      result = fn({ signal: call.controller.signal, attempt: options?.attempt ?? 1 });
     } catch (err) {
-      return Promise.reject(err);
+      call.detach();
+      return Promise.reject(caller?.aborted ? abortReason(caller) : err);
     }
-    // Work that finished synchronously cannot be late: no timer, no race.
-    if (!isThenable(result)) return Promise.resolve(result);
-    // With a caller, its abort settles the race at once (and reaches the work) through the input.
-    const input = caller === undefined ? result : followCaller(result, caller, controller);
-    return pTimeout(input, {
-      milliseconds: this.ms,
-      customTimers: this.#timers,
-      fallback: (): never => {
-        // Created only now: an Error's stack costs more than the rest of a successful call.
-        const error = new TimeoutError(undefined, { timeoutMs: this.ms });
-        abortOwned(controller, error);
-        this.#events.emit('timeout', { name: this.name, ms: this.ms });
-        throw error;
-      },
-    });
+    if (caller?.aborted) {
+      ignoreLate(result);
+      return Promise.reject(abortReason(caller));
+    }
+    // Work that finished synchronously cannot be late: no deadline, no race.
+    if (!isThenable(result)) {
+      call.detach();
+      return Promise.resolve(result);
+    }
+    capturing = call as TimedCall<unknown>;
+    const promise = new Promise<T>(capture as Executor<T>);
+    this.#lane.add(call);
+    result.then(
+      (value) => call.fulfil(value),
+      (error: unknown) => call.fail(error),
+    );
+    return promise;
   }
 }
 
 /**
  * A policy that fails a call with a `TimeoutError` when it takes longer than `ms`, and aborts
  * the signal it handed the work, so the work stops too (pass `signal` on to `fetch`, a database
- * driver, a child process). The timer is cleared whatever happens; a result that arrives after
- * the timeout is dropped without an unhandled rejection; a caller's abort rejects at once with
- * the caller's reason. Bad options throw at construction, never at the first call.
+ * driver, a child process). Every timeout on one clock shares one real timer, armed for the
+ * earliest deadline; a call leaves that queue whatever happens, without a timer call. A result
+ * that arrives after the timeout is dropped without an unhandled rejection; a caller's abort
+ * rejects at once with the caller's reason. Bad options throw at construction, never at the
+ * first call.
  *
  * @param msOrOptions - The limit in milliseconds, or {@link TimeoutOptions}.
  *

@@ -240,7 +240,7 @@ describe('loadConfig: ${VAR} expansion', () => {
         path: 'url',
         source: `file ${file}:2`,
         message:
-          'environment variable API_HOST is not set and ${API_HOST} has no default (write ${API_HOST:-value} to give one)',
+          'environment variable API_HOST is not set, and its reference has no default; set API_HOST, or give a default as in ${NAME:-default}',
       },
     ]);
   });

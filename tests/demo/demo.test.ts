@@ -26,7 +26,7 @@ function runDemo(): Promise<Run> {
       join(import.meta.dirname, 'from-source.mjs'),
       join(root, 'examples/demo/main.ts'),
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BULWARK_DEMO_JSON: '1' } },
   );
   let stdout = '';
   let stderr = '';

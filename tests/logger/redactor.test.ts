@@ -35,11 +35,19 @@ describe('redactor', () => {
     });
   });
 
-  it('censors a whole object under a secret key, but keeps booleans and nulls', () => {
-    expect(r.redact({ credentials: { user: 'a', pass: 'b' }, passwordSet: true, token: null })).toEqual({
-      credentials: '[REDACTED]',
+  it('censors every leaf of an object under a secret key, but keeps booleans, nulls and metadata keys', () => {
+    expect(
+      r.redact({
+        credentials: { user: 'a', pass: 'b' },
+        passwordSet: true,
+        token: null,
+        cookie: { maxAge: 3600, sameSite: 'lax', value: 'sid=abc' },
+      }),
+    ).toEqual({
+      credentials: { user: '[REDACTED]', pass: '[REDACTED]' },
       passwordSet: true,
       token: null,
+      cookie: { maxAge: 3600, sameSite: 'lax', value: '[REDACTED]' },
     });
   });
 
@@ -54,15 +62,15 @@ describe('redactor', () => {
     );
   });
 
-  it('never mutates its input and shares what did not change', () => {
+  it('never mutates its input, and returns a fresh copy (nothing of the input is serialized twice)', () => {
     const clean = { a: { b: [1, 2, { c: 'x' }] } };
     const input = { clean, dirty: { password: 'p', other: { k: 1 } } };
     const frozen = structuredClone(input);
     const out = r.redact(input) as typeof input;
     expect(input).toEqual(frozen);
-    expect(out.clean).toBe(clean);
-    expect(out.dirty.other).toBe(input.dirty.other);
-    expect(r.redact(clean)).toBe(clean);
+    expect(out.clean).toEqual(clean);
+    expect(out.clean).not.toBe(clean);
+    expect(out.dirty.other).not.toBe(input.dirty.other);
   });
 
   it('serializes errors with every part redacted, following causes and aggregates', () => {

@@ -5,7 +5,7 @@ import { retry } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
 import { timeout } from 'bulwark/timeout';
 import { Counter, Histogram, Registry, register } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { histogramSamples, samples } from './exposition.ts';
 
 describe('createMetrics options', () => {
@@ -43,28 +43,53 @@ describe('createMetrics options', () => {
 });
 
 describe('observing twice', () => {
-  it('observing the same thing twice is an error that says so, also through a composition', () => {
-    const metrics = createMetrics({ registry: new Registry() });
-    const breaker = circuitBreaker({ name: 'db' });
-    metrics.observe(breaker);
-    expect(() => metrics.observe(breaker)).toThrow(
-      /circuit breaker "db" is already observed on this registry \(prefix "bulwark_"\); observing it twice/,
-    );
+  it('observing the same thing twice counts it once, and it stops with the last stop', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry });
     const t = timeout({ ms: 10, name: 'db' });
-    // Atomic: the timeout observed first inside the composition is released when the breaker fails.
-    expect(() => metrics.observe(compose(t, breaker))).toThrow(/already observed/);
-    expect(() => metrics.observe(t)).not.toThrow();
+    const stopFirst = metrics.observe(t);
+    const stopAgain = metrics.observe(compose(t, circuitBreaker({ name: 'db' })));
+    const fired = t.execute(() => new Promise(() => {})).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await fired;
+    expect(await samples(registry, 'bulwark_timeouts_total')).toEqual(['bulwark_timeouts_total{policy="db"} 1']);
+    stopFirst();
+    stopFirst(); // harmless
+    expect(await samples(registry, 'bulwark_timeouts_total')).toEqual(['bulwark_timeouts_total{policy="db"} 1']);
+    stopAgain();
   });
 
-  it('two things of one kind with one name are an error; of two kinds, not (but breaker vs retry timing is)', () => {
-    const metrics = createMetrics({ registry: new Registry() });
-    metrics.observe(circuitBreaker({ name: 'db' }));
-    expect(() => metrics.observe(circuitBreaker({ name: 'db' }))).toThrow(
-      /another circuit breaker named "db" is already observed on this registry \(prefix "bulwark_"\); their series would mix/,
+  it("the guides' code never throws: two unnamed timeouts, two breakers of one name share their series", async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry });
+    expect(() => metrics.observe(compose(timeout(10_000), retry(), timeout(2000)))).not.toThrow();
+    const a = circuitBreaker({ name: 'db' });
+    const b = circuitBreaker({ name: 'db' });
+    metrics.observe(a);
+    expect(() => metrics.observe(b)).not.toThrow();
+    const release = b.isolate();
+    await a.execute(() => 'ok');
+    await b.execute(() => 'no').catch(() => {});
+    expect(await samples(registry, 'bulwark_circuit_breaker_state')).toContain(
+      'bulwark_circuit_breaker_state{breaker="db",state="isolated"} 1',
     );
-    expect(() => metrics.observe(timeout({ ms: 5, name: 'db' }))).not.toThrow();
-    expect(() => metrics.observe(retry({ name: 'db' }))).toThrow(/call_duration_seconds\{policy="db"\}/);
-    expect(() => metrics.observe(retry({ name: 'db-retry' }))).not.toThrow();
+    expect(await samples(registry, 'bulwark_circuit_breaker_calls_total')).toEqual(
+      expect.arrayContaining([
+        'bulwark_circuit_breaker_calls_total{breaker="db",outcome="success"} 1',
+        'bulwark_circuit_breaker_calls_total{breaker="db",outcome="rejected"} 1',
+      ]),
+    );
+    release();
+  });
+
+  it('a breaker and a retry policy of one name get a warning, not an error: their durations would mix', () => {
+    const metrics = createMetrics({ registry: new Registry() });
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    metrics.observe(circuitBreaker({ name: 'mixed' }));
+    expect(() => metrics.observe(retry({ name: 'mixed' }))).not.toThrow();
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/call_duration_seconds\{policy="mixed"\}/);
+    expect(() => metrics.observe(retry({ name: 'mixed-retry' }))).not.toThrow();
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 
   it('the same name under other constant label values is another series, so it is allowed', () => {

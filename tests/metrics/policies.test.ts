@@ -51,6 +51,7 @@ describe('metrics of a retry policy', () => {
       'bulwark_retry_giveups_total{policy="users",reason="deadline"} 0',
       'bulwark_retry_giveups_total{policy="users",reason="exhausted"} 1',
       'bulwark_retry_giveups_total{policy="users",reason="permanent"} 1',
+      'bulwark_retry_giveups_total{policy="users",reason="rejected"} 0',
     ]);
     const lines = await histogramSamples(registry, 'bulwark_call_duration_seconds');
     expect(lines).toContain('bulwark_call_duration_seconds_sum{policy="users",outcome="success"} 0.12');

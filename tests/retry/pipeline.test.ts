@@ -70,10 +70,13 @@ describe('pipeline: timeout(total) > retry > breaker > timeout(per attempt)', ()
       .catch((e: unknown) => e);
     await clock.runAll();
     const error = await call;
-    expect(reached).toBe(3); // the 4th attempt is refused by the open breaker
-    expect(error).toBeInstanceOf(CircuitOpenError);
-    expect(giveUps).toEqual(['permanent']);
+    // The 3rd failure opened the breaker: retry stops there, with that failure, and does not
+    // sleep a backoff only to be refused.
+    expect(reached).toBe(3);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(giveUps).toEqual(['rejected']);
     expect(breaker.state).toBe('open');
+    expect(clock.now()).toBe(200); // two waits of 100 ms, none after the attempt that opened it
 
     // While it is open, callers fail fast: no attempt, no waiting.
     const started = clock.now();

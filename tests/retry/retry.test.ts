@@ -112,7 +112,9 @@ describe('retry', () => {
       await expect(policy.execute(fn)).rejects.toBe(error);
       expect(calls).toHaveLength(1);
     }
-    expect(events.every(([k, e]) => k === 'giveUp' && (e as { reason: string }).reason === 'permanent')).toBe(true);
+    const reasons = events.filter(([k]) => k === 'giveUp').map(([, e]) => (e as { reason: string }).reason);
+    // An open breaker's refusal is not a permanent error: it has its own reason.
+    expect(reasons).toEqual(['permanent', 'permanent', 'permanent', 'rejected']);
   });
 
   it('gives up when attempts run out, with the last error', async () => {

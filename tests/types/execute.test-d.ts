@@ -52,7 +52,9 @@ describe('retry and breaker keep the type too', async () => {
 
   it('types their events', () => {
     retry().on('giveUp', (e) => {
-      expectTypeOf(e.reason).toEqualTypeOf<'exhausted' | 'permanent' | 'budget' | 'deadline' | 'aborted'>();
+      expectTypeOf(e.reason).toEqualTypeOf<
+        'exhausted' | 'permanent' | 'rejected' | 'budget' | 'deadline' | 'aborted'
+      >();
     });
     circuitBreaker().on('stateChange', (e) => {
       expectTypeOf(e.to).toEqualTypeOf<'closed' | 'open' | 'half-open' | 'isolated'>();

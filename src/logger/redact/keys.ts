@@ -1,7 +1,19 @@
 /**
  * Which keys are secret. A key is split into words (camelCase, snake_case, kebab-case, dots and
- * spaces) and lower-cased; it is secret when one of its words, or a run of them, is a rule. Whole
- * words only, so `author`, `tokenizer`, `keyboard`, `passenger` and `secretary` are not secrets.
+ * spaces) and lower-cased, then judged in this order:
+ *
+ * 1. your own keys (`keys` option): a RegExp on the raw key, or a word or run of words;
+ * 2. metadata about a secret is not the secret: a key of two or more words whose last word says
+ *    what the value is about (`token_type`, `auth_url`, `privateKeyPath`, `apiKeyName`,
+ *    `credentialsId`, `signatureAlgorithm`, `cookieDomain`...), and token counts (`prompt_tokens`,
+ *    `max_tokens`, `tokensRemaining`);
+ * 3. a secret word anywhere (`password`, `token`, `secret`, `authorization`...), a glued compound
+ *    ending in one (`PGPASSWORD`, `authtoken`), `pass` / `pw` as the last word (`DB_PASS`,
+ *    `LDAP_BIND_PW`), `key` after a word that makes it a secret key (`encryptionKey`,
+ *    `x-functions-key`, `Ocp-Apim-Subscription-Key`, `DD_APP_KEY`), or a secret phrase
+ *    (`session id`, `credit card`).
+ *
+ * Whole words only, so `author`, `tokenizer`, `keyboard`, `passenger` and `secretary` are not secrets.
  */
 
 /** Words that make a key secret on their own. */
@@ -10,11 +22,13 @@ export const SECRET_WORDS: readonly string[] = [
   'passwd',
   'pwd',
   'passphrase',
+  'passcode',
   'secret',
   'secrets',
   'token',
   'tokens',
   'apikey',
+  'apikeys',
   'accesskey',
   'privatekey',
   'secretkey',
@@ -24,6 +38,7 @@ export const SECRET_WORDS: readonly string[] = [
   'bearer',
   'credential',
   'credentials',
+  'creds',
   'cookie',
   'cookies',
   'sessionid',
@@ -34,24 +49,213 @@ export const SECRET_WORDS: readonly string[] = [
   'jwt',
   'otp',
   'signature',
+  'sig',
   'dsn',
 ];
 
-/** Runs of words that make a key secret together (`api_key`, `x-api-key`, `setCookie`...). */
+/** Endings that make a glued word secret: `pgpassword`, `mysqlpassword`, `authtoken`, `clientsecret`. */
+export const SECRET_ENDINGS: readonly string[] = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'accesskey',
+  'secretkey',
+  'privatekey',
+];
+
+/** Words that are secret only as the last word of a key: `DB_PASS`, `pass`, `LDAP_BIND_PW`. */
+export const SECRET_LAST_WORDS: readonly string[] = ['pass', 'pw'];
+
+/**
+ * Words that make a following `key` (or `keys`) secret: `encryptionKey`, `x-functions-key`,
+ * `DD_APP_KEY`, `AccountKey`. `publicKey`, `cacheKey`, `primaryKey`, `idempotencyKey` stay.
+ */
+export const KEY_QUALIFIERS: readonly string[] = [
+  'api',
+  'access',
+  'secret',
+  'private',
+  'priv',
+  'client',
+  'service',
+  'account',
+  'db',
+  'database',
+  'encryption',
+  'decryption',
+  'signing',
+  'sign',
+  'master',
+  'hmac',
+  'mac',
+  'aes',
+  'crypto',
+  'cipher',
+  'subscription',
+  'functions',
+  'function',
+  'application',
+  'app',
+  'license',
+  'licence',
+  'admin',
+  'session',
+  'auth',
+  'sas',
+  'storage',
+  'shared',
+  'webhook',
+  'deploy',
+  'consumer',
+  'write',
+  'ingest',
+  'management',
+  'root',
+  'server',
+  'jwt',
+  'otp',
+  'totp',
+  'bot',
+  'personal',
+  'rest',
+  'recovery',
+  'integration',
+  'partner',
+  'merchant',
+  'encrypt',
+  'wrapping',
+];
+
+/** Runs of words that make a key secret together. */
 export const SECRET_PHRASES: readonly (readonly string[])[] = [
-  ['api', 'key'],
-  ['access', 'key'],
-  ['private', 'key'],
-  ['secret', 'key'],
-  ['client', 'secret'],
   ['set', 'cookie'],
   ['session', 'id'],
-  ['session', 'key'],
   ['card', 'number'],
   ['credit', 'card'],
   ['account', 'number'],
   ['security', 'code'],
   ['connection', 'string'],
+];
+
+/**
+ * Last words that make a key metadata about a secret rather than the secret: `token_type`,
+ * `access_token_url`, `privateKeyPath`, `apiKeyName`, `credentialsId`, `signatureAlgorithm`,
+ * `cookieDomain`, `passwordMinLength`. A key of one word (`path`, `name`) was never secret.
+ */
+export const METADATA_WORDS: readonly string[] = [
+  'type',
+  'types',
+  'url',
+  'urls',
+  'uri',
+  'uris',
+  'endpoint',
+  'host',
+  'path',
+  'paths',
+  'file',
+  'files',
+  'filename',
+  'dir',
+  'directory',
+  'location',
+  'name',
+  'names',
+  'id',
+  'ids',
+  'algorithm',
+  'algorithms',
+  'alg',
+  'algo',
+  'version',
+  'method',
+  'methods',
+  'scheme',
+  'mode',
+  'kind',
+  'format',
+  'strategy',
+  'provider',
+  'providers',
+  'policy',
+  'issuer',
+  'audience',
+  'scope',
+  'scopes',
+  'count',
+  'length',
+  'len',
+  'size',
+  'min',
+  'max',
+  'limit',
+  'remaining',
+  'used',
+  'usage',
+  'expiry',
+  'expires',
+  'expiration',
+  'expired',
+  'ttl',
+  'age',
+  'lifetime',
+  'domain',
+  'site',
+  'samesite',
+  'secure',
+  'httponly',
+  'header',
+  'prefix',
+  'label',
+  'description',
+  'hint',
+  'field',
+  'param',
+  'required',
+  'enabled',
+  'disabled',
+  'set',
+  'present',
+  'exists',
+  'valid',
+  'changed',
+  'created',
+  'updated',
+  'issued',
+  'rotated',
+  'rotation',
+  'at',
+  'date',
+  'time',
+  'timestamp',
+  'status',
+  'strength',
+  'env',
+  'var',
+];
+
+/** Words that, beside `token` or `tokens`, make the key a count of language-model tokens. */
+export const TOKEN_COUNT_WORDS: readonly string[] = [
+  'prompt',
+  'completion',
+  'total',
+  'input',
+  'output',
+  'cached',
+  'reasoning',
+  'estimated',
+  'num',
+  'per',
+  'count',
+  'remaining',
+  'used',
+  'usage',
+  'limit',
+  'max',
+  'min',
 ];
 
 /** Splits a key into lower-case words: `xApiKey` -> x, api, key; `DB__URL` -> db, url. */
@@ -72,17 +276,87 @@ function containsRun(words: readonly string[], phrase: readonly string[]): boole
   return false;
 }
 
+const SECRET = new Set(SECRET_WORDS);
+const LAST = new Set(SECRET_LAST_WORDS);
+const QUALIFIERS = new Set(KEY_QUALIFIERS);
+const METADATA = new Set(METADATA_WORDS);
+const COUNTS = new Set(TOKEN_COUNT_WORDS);
+/** Glued `pass` compounds (`dbpass`, `smtppass`): a short list, since `bypass` and `compass` are words. */
+const GLUED_PASS = /^(?:db|pg|mysql|redis|smtp|ldap|admin|root|user|ftp|proxy|mail|bind|sa)pass$/;
+
+/** `session_id` and Vault's `secret_id` are secrets although they end in `id`. */
+const SECRET_IDS = new Set(['session', 'secret']);
+
+/** The built-in rule for a list of words, or null. */
+function builtinRule(words: readonly string[]): string | null {
+  const n = words.length;
+  if (n === 0) return null;
+  const last = words[n - 1] as string;
+  if (n > 1 && METADATA.has(last) && !(last === 'id' && SECRET_IDS.has(words[n - 2] as string))) return null;
+  for (let i = 0; i < n; i++) {
+    const word = words[i] as string;
+    if (word === 'token' || word === 'tokens') {
+      for (const other of words) if (COUNTS.has(other)) return null;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const word = words[i] as string;
+    if (SECRET.has(word)) return `key:${word}`;
+    if ((word === 'key' || word === 'keys') && i > 0 && QUALIFIERS.has(words[i - 1] as string)) {
+      return `key:${words[i - 1]}-key`;
+    }
+    if (word.length > 4) {
+      for (const ending of SECRET_ENDINGS) if (word.endsWith(ending)) return `key:${ending}`;
+      if (word.endsWith('key') && QUALIFIERS.has(word.slice(0, -3))) return `key:${word.slice(0, -3)}-key`;
+      if (GLUED_PASS.test(word)) return 'key:pass';
+    }
+  }
+  if (LAST.has(last)) return `key:${last}`;
+  for (const phrase of SECRET_PHRASES) if (containsRun(words, phrase)) return `key:${phrase.join('-')}`;
+  return null;
+}
+
+/** A value under a secret key that is a placeholder, not a secret: `$1`, `?`, `${DB_PASSWORD}`, `***`. */
+const PLACEHOLDER =
+  /^(?:\$\d+|\$[A-Za-z_]\w*|\$\{[^}]*\}|\?|:[A-Za-z_]\w*|@[A-Za-z_]\w*|%[sd]|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
+/** A filesystem path: `/run/secrets/db`, `./key.json`, `~/.pgpass`, `C:\keys\sa.json`. */
+const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
+
+/**
+ * True when `value`, found under a key that `rule` made secret, is not a secret after all: a
+ * placeholder (`$1`, `?`, `${DB_PASSWORD}`, `***`), a count under `tokens` (`tokens=1532`), or a
+ * path under `pwd` or `credentials` (`PWD=/home/ann`, `GOOGLE_APPLICATION_CREDENTIALS=/run/sa.json`).
+ */
+export function keptUnderSecretKey(rule: string, value: unknown): boolean {
+  if (typeof value === 'number') return rule === 'key:tokens';
+  if (typeof value !== 'string') return false;
+  if (value.length === 0 || PLACEHOLDER.test(value)) return true;
+  if (rule === 'key:tokens') return /^\d+$/.test(value);
+  if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);
+  return false;
+}
+
+/** True when a key names metadata (`maxAge`, `sameSite`, `path`, `type`): kept inside a secret object. */
+export function isMetadataKey(key: string): boolean {
+  const words = keyWords(key);
+  const last = words[words.length - 1];
+  return last !== undefined && METADATA.has(last);
+}
+
+/**
+ * Rules whose value is a connection string (`dsn`, `connectionString`): the logger censors its
+ * credentials and keeps the rest readable (`redis://default:[REDACTED]@cache:6379`).
+ */
+export const CONNECTION_RULES: ReadonlySet<string> = new Set(['key:dsn', 'key:connection-string']);
+
 /** Decides, and remembers, which rule (if any) makes a key secret. */
 export class KeyRules {
-  readonly #words: Set<string>;
-  readonly #phrases: (readonly string[])[];
-  readonly #patterns: RegExp[];
+  readonly #words = new Set<string>();
+  readonly #phrases: (readonly string[])[] = [];
+  readonly #patterns: RegExp[] = [];
   readonly #cache = new Map<string, string | null>();
 
   constructor(extra: readonly (string | RegExp)[]) {
-    this.#words = new Set(SECRET_WORDS);
-    this.#phrases = [...SECRET_PHRASES];
-    this.#patterns = [];
     for (const rule of extra) {
       if (rule instanceof RegExp) {
         this.#patterns.push(new RegExp(rule.source, rule.flags.replace(/[gy]/g, '')));
@@ -110,6 +384,6 @@ export class KeyRules {
     const words = keyWords(key);
     for (const word of words) if (this.#words.has(word)) return `key:${word}`;
     for (const phrase of this.#phrases) if (containsRun(words, phrase)) return `key:${phrase.join('-')}`;
-    return null;
+    return builtinRule(words);
   }
 }

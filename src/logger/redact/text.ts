@@ -1,0 +1,455 @@
+/**
+ * Finds secrets inside one string, in one walk plus a few `includes` checks:
+ *
+ * - `name=value` / `name: value` / `"name":"value"` / `'name': 'value'` / `--name=value` /
+ *   `--name value` pairs whose name is secret by the key rules (one place decides what is secret);
+ * - provider tokens by their documented prefix, tried only where a word starts like one;
+ * - `Bearer` / `Basic` / `Token` / `SSWS` / `Bot` credentials;
+ * - shapes without a fixed start (a suffix, a capability URL, a URL password, a PEM block), run
+ *   only when the string contains their literal hint.
+ *
+ * It returns where the secrets are; the redactor censors them.
+ */
+import { type KeyRules, keptUnderSecretKey } from './keys.js';
+import { AUTH_SCHEMES, GENERIC_PATTERNS, type HintedPattern, hintNeeds, type SecretPattern, Seen } from './patterns.js';
+import { TOKEN_SHAPES, type TokenShape } from './tokens.js';
+
+/** One secret in a string: `text.slice(start, end)`, found by `rule`. */
+export interface Span {
+  start: number;
+  end: number;
+  readonly rule: string;
+}
+
+interface Gated extends HintedPattern {
+  /** {@link Seen} flags the string must have. */
+  readonly needs: number;
+  /** The longest `[A-Za-z0-9_-]` run the string must have. */
+  readonly minRun: number;
+}
+
+/** Longest token runs some hinted shapes need (most strings have none that long). */
+const MIN_RUN: Readonly<Record<string, number>> = {
+  'mailchimp-key': 32,
+  'new-relic-license-key': 40,
+  'telegram-bot-token': 30,
+  'terraform-cloud-token': 60,
+  'azure-ad-client-secret': 3,
+  'private-key': 5,
+};
+
+/**
+ * Punctuation some hinted shapes need beyond their hint: a `-u` flag is followed by `user:pass`;
+ * capability URLs are matched in a URL written with its scheme (`https://hooks.slack.com/...`).
+ */
+const NEEDS: Readonly<Record<string, number>> = {
+  'user-password-flag': Seen.colon,
+  'discord-webhook': Seen.colon,
+  'google-chat-webhook': Seen.colon,
+  'slack-webhook': Seen.colon,
+  'teams-webhook': Seen.colon,
+  'telegram-bot-url': Seen.colon,
+  'zapier-webhook': Seen.colon,
+};
+
+/**
+ * Below this length no provider token (the shortest documented one has 16 characters) and no
+ * `Scheme credential` (a scheme word, a space and 8 characters) fits, so the word walk is skipped.
+ */
+const MIN_WORD_SCAN = 12;
+
+/** A token shape under one of its prefixes. */
+interface Starter {
+  readonly prefix: string;
+  readonly shape: TokenShape;
+}
+
+interface UserPattern {
+  readonly name: string;
+  readonly regex: RegExp;
+  readonly secretGroup: number;
+  readonly hints: readonly string[] | undefined;
+}
+
+enum Ch {
+  Tab = 9,
+  Newline = 10,
+  Space = 32,
+  Quote = 34,
+  Dollar = 36,
+  Apostrophe = 39,
+  Dash = 45,
+  Slash = 47,
+  Colon = 58,
+  Equals = 61,
+  Backslash = 92,
+  Underscore = 95,
+  OpenBrace = 123,
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isAlnum(c: number): boolean {
+  return isLetter(c) || (c >= 48 && c <= 57);
+}
+
+function isNameChar(c: number): boolean {
+  return isAlnum(c) || c === Ch.Underscore || c === Ch.Dash || c === 46; // _ - .
+}
+
+function isValueStop(c: number): boolean {
+  // whitespace & " ' , ; ) } ] >
+  return (
+    c <= 32 || c === 38 || c === 34 || c === 39 || c === 44 || c === 59 || c === 41 || c === 125 || c === 93 || c === 62
+  );
+}
+
+function isCredentialChar(c: number): boolean {
+  // base64, base64url, and the ~ . of RFC 6750 bearer tokens
+  return isAlnum(c) || c === 45 || c === 46 || c === 95 || c === 126 || c === 43 || c === 47 || c === 61;
+}
+
+function isSpace(c: number): boolean {
+  return c === Ch.Space || c === Ch.Tab;
+}
+
+/** `must`, `validation`: a lower-case word, which prose has and credentials rarely are. */
+function isLowerWord(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+/** The next thing is another word: `token validation failed`, `password: must be 12 long`. */
+function proseFollows(text: string, at: number): boolean {
+  return text.charCodeAt(at) === Ch.Space && isLetter(text.charCodeAt(at + 1));
+}
+
+/** A credential after a scheme word: long enough, and with a digit or mixed case (not a word). */
+function looksLikeCredential(text: string, from: number, to: number): boolean {
+  if (to - from < 8) return false;
+  let digit = false;
+  let upper = false;
+  let lower = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digit = true;
+    else if (c >= 65 && c <= 90) upper = true;
+    else if (c >= 97 && c <= 122) lower = true;
+  }
+  return digit || (upper && lower && to - from >= 16);
+}
+
+/** `Basic` credentials are base64 of `user:password`. */
+function isBasicCredential(value: string): boolean {
+  if (typeof atob !== 'function') return true;
+  try {
+    return atob(value).includes(':');
+  } catch {
+    return false;
+  }
+}
+
+/** Character classes for the word walk: {@link Seen} punctuation flags, and these. */
+const ALNUM = 1 << 8;
+const RUN = 1 << 9;
+const CHAR_KIND = new Uint16Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  let kind = 0;
+  if (/[A-Za-z0-9]/.test(ch)) kind |= ALNUM | RUN;
+  if (ch === '_' || ch === '-') kind |= RUN;
+  if (ch === ':') kind |= Seen.colon;
+  if (ch === '/') kind |= Seen.slash;
+  if (ch === '~') kind |= Seen.tilde;
+  if (ch === '-') kind |= Seen.dash;
+  if (ch === '.') kind |= Seen.dot;
+  if (ch === '=') kind |= Seen.equals;
+  if (ch === '@') kind |= Seen.at;
+  CHAR_KIND[c] = kind;
+}
+
+/** The first two letters of each authorization scheme word, in any case (`c0 * 128 + c1`). */
+const SCHEME_START = new Uint8Array(128 * 128);
+for (const scheme of AUTH_SCHEMES) {
+  for (const a of [scheme[0] as string, (scheme[0] as string).toUpperCase()]) {
+    for (const b of [scheme[1] as string, (scheme[1] as string).toUpperCase()]) {
+      SCHEME_START[a.charCodeAt(0) * 128 + b.charCodeAt(0)] = 1;
+    }
+  }
+}
+
+const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
+
+export class TextScanner {
+  readonly #keys: KeyRules;
+  /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
+  readonly #byStart: (Starter[] | undefined)[] = new Array(128 * 128).fill(undefined);
+  readonly #hinted: Gated[];
+  /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
+  #seen = 0;
+  #longestRun = 0;
+  readonly #user: UserPattern[];
+  readonly #censorText: string | undefined;
+
+  constructor(keys: KeyRules, user: readonly SecretPattern[], censorText: string | undefined) {
+    this.#keys = keys;
+    this.#censorText = censorText;
+    const hinted: HintedPattern[] = [...GENERIC_PATTERNS];
+    for (const shape of TOKEN_SHAPES) {
+      if (shape.prefixes !== undefined) {
+        for (const prefix of shape.prefixes) {
+          const at = prefix.charCodeAt(0) * 128 + prefix.charCodeAt(1);
+          if (prefix.length < 2 || !(at < 128 * 128))
+            throw new Error(`token shape ${shape.name}: prefix "${prefix}" must start with two ASCII characters`);
+          const list = this.#byStart[at] ?? [];
+          list.push({ prefix, shape });
+          this.#byStart[at] = list;
+        }
+      } else if (shape.hint !== undefined) {
+        hinted.push({ name: shape.name, hint: shape.hint, regex: shape.regex, secretGroup: shape.secretGroup ?? 0 });
+      }
+    }
+    this.#hinted = hinted.map((p) => ({
+      ...p,
+      needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
+      minRun: MIN_RUN[p.name] ?? 6,
+    }));
+    this.#user = user.map((p) => ({
+      name: p.name,
+      regex: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`),
+      secretGroup: p.secretGroup ?? 0,
+      hints: p.hints,
+    }));
+  }
+
+  /** Where the secrets in `text` are, or null when there are none. */
+  scan(text: string): Span[] | null {
+    const spans: Span[] = [];
+    let seen: number;
+    if (text.length < MIN_WORD_SCAN && this.#user.length === 0) {
+      // Too short for any token or scheme credential: only pairs and URL or flag credentials fit.
+      seen =
+        (text.includes('=') ? Seen.equals : 0) |
+        (text.includes(':') ? Seen.colon | Seen.slash | Seen.at : 0) |
+        (text.includes('-') ? Seen.dash : 0);
+      this.#longestRun = text.length;
+    } else {
+      this.#words(text, spans);
+      seen = this.#seen;
+    }
+    if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
+    if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
+    const run = this.#longestRun;
+    for (const pattern of this.#hinted) {
+      if ((seen & pattern.needs) !== pattern.needs || run < pattern.minRun || !text.includes(pattern.hint)) continue;
+      this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+    }
+    if (this.#user.length > 0) {
+      const lower = text.toLowerCase();
+      for (const pattern of this.#user) {
+        if (pattern.hints !== undefined && !pattern.hints.some((h) => lower.includes(h))) continue;
+        this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+      }
+    }
+    return spans.length === 0 ? null : spans;
+  }
+
+  #regex(text: string, regex: RegExp, group: number, rule: string, spans: Span[]): void {
+    regex.lastIndex = 0;
+    for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
+      if (m[0].length === 0) {
+        regex.lastIndex++;
+        continue;
+      }
+      const secret = m[group];
+      if (secret === undefined || secret.length === 0 || secret === this.#censorText) continue;
+      const start = group === 0 ? m.index : m.index + m[0].lastIndexOf(secret);
+      spans.push({ start, end: start + secret.length, rule });
+    }
+  }
+
+  /**
+   * Provider tokens at word starts, and the credential after an authorization scheme word; on
+   * the way, notes the punctuation and the longest token run the hinted shapes need.
+   */
+  #words(text: string, spans: Span[]): void {
+    const len = text.length;
+    let prevAlnum = false;
+    let seen = 0;
+    let run = 0;
+    let longest = 0;
+    // Inside a token already found, no word starts a new one.
+    let tokenEnd = 0;
+    for (let i = 0; i < len; i++) {
+      const c = text.charCodeAt(i);
+      const kind = c < 128 ? (CHAR_KIND[c] as number) : 0;
+      if ((kind & ALNUM) === 0) {
+        if ((kind & RUN) !== 0) run++;
+        else {
+          if (run > longest) longest = run;
+          run = 0;
+        }
+        seen |= kind;
+        prevAlnum = false;
+        continue;
+      }
+      run++;
+      if (prevAlnum) continue;
+      prevAlnum = true;
+      if (i < tokenEnd) continue;
+      const next = text.charCodeAt(i + 1);
+      const shapes = c < 128 && next < 128 ? this.#byStart[c * 128 + next] : undefined;
+      if (shapes !== undefined) {
+        const end = this.#token(text, i, shapes, spans);
+        if (end > i) {
+          tokenEnd = end;
+          continue;
+        }
+      }
+      if (c < 128 && next < 128 && SCHEME_START[c * 128 + next] === 1) this.#scheme(text, i, spans);
+    }
+    this.#seen = seen & ~(ALNUM | RUN);
+    this.#longestRun = Math.max(run, longest);
+  }
+
+  #token(text: string, at: number, starters: readonly Starter[], spans: Span[]): number {
+    for (const { prefix, shape } of starters) {
+      if (!text.startsWith(prefix, at)) continue;
+      shape.regex.lastIndex = at;
+      const m = shape.regex.exec(text);
+      if (m !== null) {
+        spans.push({ start: at, end: at + m[0].length, rule: shape.name });
+        return at + m[0].length;
+      }
+    }
+    return at;
+  }
+
+  #scheme(text: string, at: number, spans: Span[]): void {
+    let end = at;
+    while (end < text.length && isLetter(text.charCodeAt(end)) && end - at <= 10) end++;
+    if (end - at < 3 || !isSpace(text.charCodeAt(end))) return;
+    const word = text.slice(at, end).toLowerCase();
+    if (!AUTH_SCHEMES.has(word)) return;
+    let from = end;
+    while (isSpace(text.charCodeAt(from))) from++;
+    let to = from;
+    while (to < text.length && isCredentialChar(text.charCodeAt(to))) to++;
+    if (to - from < 8) return;
+    const value = text.slice(from, to);
+    if (value === this.#censorText) return;
+    if (word === 'basic') {
+      if (!isBasicCredential(value)) return;
+    } else if (word === 'bearer') {
+      if (isLowerWord(text, from, to) && proseFollows(text, to)) return;
+    } else if (!looksLikeCredential(text, from, to)) {
+      return;
+    }
+    spans.push({ start: from, end: to, rule: `auth-scheme:${word}` });
+  }
+
+  /** `--password hunter2` (a flag, a space, its value); `--password=x` is a pair. */
+  #flags(text: string, spans: Span[]): void {
+    const flag = /(?<![\w-])--([A-Za-z][\w.-]*)[ \t]+(["']?)([^\s"'-][^\s"']*)\2/g;
+    for (let m = flag.exec(text); m !== null; m = flag.exec(text)) {
+      const rule = this.#keys.match(m[1] as string);
+      const value = m[3] as string;
+      if (rule === null || value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      const start = m.index + m[0].lastIndexOf(value);
+      spans.push({ start, end: start + value.length, rule });
+    }
+  }
+
+  /**
+   * The value of every `name=value` / `name: value` whose name is secret, scanning by hand (a
+   * regex trying a name at every letter costs several times more). Quoted names and values
+   * (JSON, `util.inspect`) are understood; placeholders, prose and token counts are kept.
+   */
+  #pairs(text: string, spans: Span[]): void {
+    const len = text.length;
+    // Jump from separator to separator: indexOf is native, a loop over every character is not.
+    let eq = text.indexOf('=');
+    let colon = text.indexOf(':');
+    for (let i = 0; i < len; i++) {
+      if (eq !== -1 && eq < i) eq = text.indexOf('=', i);
+      if (colon !== -1 && colon < i) colon = text.indexOf(':', i);
+      if (eq === -1 && colon === -1) return;
+      i = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
+      const c = text.charCodeAt(i);
+      let end = i;
+      while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+      const q = text.charCodeAt(end - 1);
+      if (q === Ch.Quote || q === Ch.Apostrophe) {
+        end--;
+        if (text.charCodeAt(end - 1) === Ch.Backslash) end--;
+      }
+      let start = end;
+      while (start > 0 && isNameChar(text.charCodeAt(start - 1))) start--;
+      while (start < end && text.charCodeAt(start) === Ch.Dash) start++;
+      if (start === end) continue;
+      const first = text.charCodeAt(start);
+      if (!isLetter(first) && first !== Ch.Underscore) continue;
+      // `${NAME}` and `${NAME:-default}` name a variable; they are not a pair.
+      if (start >= 2 && text.charCodeAt(start - 1) === Ch.OpenBrace && text.charCodeAt(start - 2) === Ch.Dollar)
+        continue;
+      let from = i + 1;
+      const after = text.charCodeAt(from);
+      if (c === Ch.Colon && after === Ch.Slash) continue; // the `://` of a URL
+      if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
+      const rule = this.#keys.match(text.slice(start, end));
+      if (rule === null) continue;
+      while (from < len && isSpace(text.charCodeAt(from))) from++;
+      let open = 0;
+      let escaped = false;
+      let o = text.charCodeAt(from);
+      if (o === Ch.Backslash) {
+        const next = text.charCodeAt(from + 1);
+        if (next === Ch.Quote || next === Ch.Apostrophe) {
+          escaped = true;
+          o = next;
+          from++;
+        }
+      }
+      if (o === Ch.Quote || o === Ch.Apostrophe) {
+        open = o;
+        from++;
+      }
+      let to = from;
+      if (open !== 0) {
+        while (to < len) {
+          const v = text.charCodeAt(to);
+          if (v === open || v === Ch.Newline || (escaped && v === Ch.Backslash)) break;
+          to++;
+        }
+      } else {
+        while (to < len && !isValueStop(text.charCodeAt(to))) to++;
+      }
+      if (to === from) continue;
+      const value = text.slice(from, to);
+      if (value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      if (open === 0) {
+        if (AUTH_RULES.has(rule) && /^[A-Za-z][A-Za-z0-9-]{1,24}$/.test(value) && isSpace(text.charCodeAt(to))) {
+          // `Authorization: SSWS 00Qc...`: the scheme stays, the credential after it goes.
+          let credFrom = to;
+          while (isSpace(text.charCodeAt(credFrom))) credFrom++;
+          let credTo = credFrom;
+          while (credTo < len && !isValueStop(text.charCodeAt(credTo))) credTo++;
+          if (credTo > credFrom && text.slice(credFrom, credTo) !== this.#censorText) {
+            spans.push({ start: credFrom, end: credTo, rule });
+            i = credTo - 1;
+          }
+          continue;
+        }
+        // `password: must be at least 12 characters` is prose about a password.
+        if (c === Ch.Colon && isLowerWord(text, from, to) && proseFollows(text, to)) continue;
+      }
+      spans.push({ start: from, end: to, rule });
+      i = to - 1;
+    }
+  }
+}
