@@ -33,7 +33,8 @@ export type {
   RetryEvents,
   RetryOptions,
   RetryPolicy,
+  RetrySettings,
 } from './retry/index.js';
 export { retry, retryBudget } from './retry/index.js';
-export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout/index.js';
+export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy, TimeoutSettings } from './timeout/index.js';
 export { timeout } from './timeout/index.js';

@@ -48,7 +48,15 @@ interface Preparable {
  */
 export function prepareConfigure(target: unknown, options: unknown, where: string): Commit {
   const prepare = (target as Partial<Preparable> | null)?.[PREPARE_CONFIGURE];
-  if (typeof prepare === 'function') return prepare.call(target, options);
+  if (typeof prepare === 'function') {
+    try {
+      return prepare.call(target, options);
+    } catch (err) {
+      // Say which key or part was refused, in front of the policy's own message.
+      if (err instanceof Error && !err.message.startsWith(where)) err.message = `${where}: ${err.message}`;
+      throw err;
+    }
+  }
   const configure = (target as Partial<Configurable<unknown>> | null)?.configure;
   if (typeof configure === 'function') {
     // A policy of the user's own validates when applied: its error still says where.

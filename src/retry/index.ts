@@ -17,5 +17,12 @@ export { constant, exponential, fromDelays } from '../core/backoff.js';
 export { PermanentError, RetryableError } from '../core/errors.js';
 export type { RetryBudget, RetryBudgetOptions, RetryBudgetStats } from './budget.js';
 export { retryBudget } from './budget.js';
-export type { GiveUpReason, RetryDecisionContext, RetryEvents, RetryOptions, RetryPolicy } from './retry.js';
+export type {
+  GiveUpReason,
+  RetryDecisionContext,
+  RetryEvents,
+  RetryOptions,
+  RetryPolicy,
+  RetrySettings,
+} from './retry.js';
 export { retry } from './retry.js';

@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { describe, RejectedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { openedBreaker } from '../core/opened.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
 import {
   type ExecuteOptions,
@@ -105,8 +106,11 @@ export interface RetryEvents {
   };
 }
 
+/** What {@link RetryPolicy.configure} can change at run time: every option but `name` and `clock`. */
+export type RetrySettings<R = unknown> = Omit<RetryOptions<R>, 'name' | 'clock'>;
+
 /** A {@link Policy} that tries again what failed for a transient reason. Made by {@link retry}. */
-export interface RetryPolicy extends Policy, EventSource<RetryEvents> {
+export interface RetryPolicy extends Policy, EventSource<RetryEvents>, Configurable<RetrySettings> {
   readonly kind: 'retry';
   /** The policy's name. */
   readonly name: string;
@@ -126,6 +130,7 @@ const KNOWN_OPTIONS = [
   'clock',
   'random',
 ] as const;
+const CONFIGURABLE = KNOWN_OPTIONS.filter((key) => key !== 'name' && key !== 'clock');
 
 /**
  * Carries an attempt's failure through p-retry untouched: p-retry turns non-Errors into
@@ -163,19 +168,38 @@ interface Settings {
 
 class Retry implements RetryPolicy {
   readonly kind = 'retry' as const;
-  readonly #s: Settings;
+  readonly #settings: SettingsHistory<Settings>;
+  /** The options the current settings were made from: `configure` merges over them. */
+  #options: RetryOptions;
   readonly #events = new Emitter<RetryEvents>();
 
-  constructor(settings: Settings) {
-    this.#s = settings;
+  constructor(options: RetryOptions, settings: Settings) {
+    this.#options = options;
+    this.#settings = new SettingsHistory(settings);
   }
 
   get name(): string {
-    return this.#s.name;
+    return this.#settings.current.name;
   }
 
   get attempts(): number {
-    return this.#s.attempts;
+    return this.#settings.current.attempts;
+  }
+
+  configure(options: RetrySettings): void {
+    configureOne(this, options, 'retry.configure');
+  }
+
+  [PREPARE_CONFIGURE](options: unknown): (epoch: number) => void {
+    const where = 'retry.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, CONFIGURABLE);
+    const merged: RetryOptions = { ...this.#options, ...(options as RetrySettings) };
+    const next = retrySettings(merged);
+    return (epoch) => {
+      this.#options = merged;
+      this.#settings.set(next, epoch);
+    };
   }
 
   on<K extends keyof RetryEvents>(event: K, listener: (payload: RetryEvents[K]) => void): () => void {
@@ -185,7 +209,7 @@ class Retry implements RetryPolicy {
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
-    const s = this.#s;
+    const s = this.#settings.at(options?.since);
     s.budget?.recordAttempt();
     // The clock is read only when something will use the start: a time budget, shouldRetry's
     // elapsedMs, or a listener (one that subscribes mid-call is timed from the first failure).
@@ -197,7 +221,7 @@ class Retry implements RetryPolicy {
     // p-retry only takes over once something failed.
     const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
     const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
-    const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(fn, caller, carry(error), since());
+    const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());
     const { isResultFailure } = s;
     // The common case: nobody listens and no value can fail, so no success handler and no clock
     // read. (A listener that subscribes while the call runs hears from the next call on.)
@@ -206,7 +230,7 @@ class Retry implements RetryPolicy {
     }
     return first.then((value) => {
       if (isResultFailure !== undefined && refused(isResultFailure, value)) {
-        return this.#retryAfterFirst(fn, caller, carry(value, true), since());
+        return this.#retryAfterFirst(s, fn, caller, carry(value, true), since());
       }
       if (this.#events.listening('success')) {
         this.#events.emit('success', { name: s.name, attempts: 1, durationMs: s.clock.now() - startedAt });
@@ -216,12 +240,12 @@ class Retry implements RetryPolicy {
   }
 
   async #retryAfterFirst<T>(
+    s: Settings,
     fn: Work<T>,
     caller: AbortSignal | undefined,
     first: Failure,
     startedAt: number,
   ): Promise<T> {
-    const s = this.#s;
     let attempt = 1;
     let reason: GiveUpReason | undefined;
     let previousMs: number | undefined;
@@ -347,7 +371,13 @@ export function retry<R = unknown>(options?: RetryOptions<R>): RetryPolicy {
   const where = 'retry';
   checkOptionsObject(where, options);
   checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
-  const o = options ?? {};
+  const o = (options ?? {}) as RetryOptions;
+  return new Retry(o, retrySettings(o));
+}
+
+/** Checks every option and makes the settings a call runs under (the factory's and `configure`'s). */
+function retrySettings(o: RetryOptions): Settings {
+  const where = 'retry';
   const attempts = o.attempts ?? 3;
   if (
     typeof attempts !== 'number' ||
@@ -381,7 +411,7 @@ export function retry<R = unknown>(options?: RetryOptions<R>): RetryPolicy {
       `retry: option "maxRetryAfterMs" must be a finite number of milliseconds >= 0; got ${describe(maxRetryAfterMs)}`,
     );
   }
-  return new Retry({
+  return {
     name: nameOption(where, o.name, 'retry'),
     attempts,
     backoff: o.backoff ?? exponential(),
@@ -397,5 +427,5 @@ export function retry<R = unknown>(options?: RetryOptions<R>): RetryPolicy {
     budget: o.budget,
     clock: clockOption(where, o.clock),
     random: o.random ?? Math.random,
-  });
+  };
 }

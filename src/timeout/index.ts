@@ -4,5 +4,5 @@
  * @packageDocumentation
  */
 export { TimeoutError } from '../core/errors.js';
-export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy } from './timeout.js';
+export type { TimeoutEvents, TimeoutOptions, TimeoutPolicy, TimeoutSettings } from './timeout.js';
 export { timeout } from './timeout.js';

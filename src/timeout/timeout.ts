@@ -3,9 +3,10 @@ import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
-import { clockTimer, Deadline, Lane } from './deadlines.js';
+import { type ClockTimer, clockTimer, Deadline, Lane } from './deadlines.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -28,16 +29,23 @@ export interface TimeoutEvents {
   };
 }
 
+/** What {@link TimeoutPolicy.configure} can change at run time. */
+export interface TimeoutSettings {
+  /** The new time limit in milliseconds, for calls that start afterwards. */
+  readonly ms?: number | undefined;
+}
+
 /** A {@link Policy} that limits how long each call may take. Made by {@link timeout}. */
-export interface TimeoutPolicy extends Policy, EventSource<TimeoutEvents> {
+export interface TimeoutPolicy extends Policy, EventSource<TimeoutEvents>, Configurable<TimeoutSettings> {
   readonly kind: 'timeout';
-  /** The time limit in milliseconds. */
+  /** The time limit in milliseconds (the current one, after any `configure`). */
   readonly ms: number;
   /** The policy's name, as given in its options. */
   readonly name: string;
 }
 
 const KNOWN_OPTIONS = ['ms', 'name', 'clock'] as const;
+const CONFIGURABLE = ['ms'] as const;
 
 /** What every call of one policy shares: one object, so a call holds one reference to it. */
 interface Shared {
@@ -113,28 +121,55 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   call.reject = reject;
 }
 
+/** The settings of one epoch: a new limit is a new lane, and calls in flight stay in theirs. */
+interface Settings {
+  readonly shared: Shared;
+  readonly lane: Lane;
+}
+
 class Timeout implements TimeoutPolicy {
   readonly kind = 'timeout' as const;
-  readonly ms: number;
   readonly name: string;
-  readonly #shared: Shared;
-  readonly #lane: Lane;
+  readonly #events = new Emitter<TimeoutEvents>();
+  readonly #timer: ClockTimer;
+  readonly #settings: SettingsHistory<Settings>;
 
   constructor(ms: number, name: string, clock: Clock) {
-    this.ms = ms;
     this.name = name;
-    this.#shared = { ms, name, events: new Emitter<TimeoutEvents>() };
-    this.#lane = new Lane(ms, clockTimer(clock));
+    this.#timer = clockTimer(clock);
+    this.#settings = new SettingsHistory(this.#settingsFor(ms));
+  }
+
+  get ms(): number {
+    return this.#settings.current.shared.ms;
   }
 
   on<K extends keyof TimeoutEvents>(event: K, listener: (payload: TimeoutEvents[K]) => void): () => void {
-    return this.#shared.events.on(event, listener);
+    return this.#events.on(event, listener);
+  }
+
+  configure(options: TimeoutSettings): void {
+    configureOne(this, options, 'timeout.configure');
+  }
+
+  [PREPARE_CONFIGURE](options: unknown): (epoch: number) => void {
+    const where = 'timeout.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, CONFIGURABLE);
+    const given = (options as TimeoutSettings | undefined)?.ms;
+    const ms = given === undefined ? this.ms : msOption(where, 'ms', given);
+    return (epoch) => this.#settings.set(this.#settingsFor(ms), epoch);
+  }
+
+  #settingsFor(ms: number): Settings {
+    return { shared: { ms, name: this.name, events: this.#events }, lane: new Lane(ms, this.#timer) };
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
-    const call = new TimedCall<T>(this.#shared, ownedController());
+    const { shared, lane } = this.#settings.at(options?.since);
+    const call = new TimedCall<T>(shared, ownedController());
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
     if (caller !== undefined) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
@@ -156,7 +191,7 @@ class Timeout implements TimeoutPolicy {
     }
     capturing = call as TimedCall<unknown>;
     const promise = new Promise<T>(capture as Executor<T>);
-    this.#lane.add(call);
+    lane.add(call);
     result.then(
       (value) => call.fulfil(value),
       (error: unknown) => call.fail(error),
@@ -173,6 +208,9 @@ class Timeout implements TimeoutPolicy {
  * that arrives after the timeout is dropped without an unhandled rejection; a caller's abort
  * rejects at once with the caller's reason. Bad options throw at construction, never at the
  * first call.
+ *
+ * `configure({ ms })` changes the limit for calls that start afterwards; calls in flight keep
+ * their deadline.
  *
  * @param msOrOptions - The limit in milliseconds, or {@link TimeoutOptions}.
  *

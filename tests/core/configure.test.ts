@@ -1,0 +1,110 @@
+import { compose, policies } from 'bulwark';
+import { constant, retry } from 'bulwark/retry';
+import { FakeClock } from 'bulwark/testing';
+import { timeout } from 'bulwark/timeout';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+const hang = ({ signal }: { signal: AbortSignal }) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+
+describe('configure', () => {
+  it('timeout: validates first, applies to calls that start afterwards, keeps deadlines in flight', async () => {
+    const clock = new FakeClock();
+    const limit = timeout({ ms: 100, clock });
+    const before = limit.execute(hang).catch((e: Error) => clock.now());
+    expect(() => limit.configure({ ms: -1 })).toThrow(/timeout.configure: option "ms" must be a number of milliseconds greater than 0 .*got -1/);
+    expect(() => limit.configure({ name: 'x' } as never)).toThrow(/unknown option "name"; valid options are "ms"/);
+    expect(limit.ms).toBe(100);
+    limit.configure({ ms: 300 });
+    expect(limit.ms).toBe(300);
+    const after = limit.execute(hang).catch((e: Error) => clock.now());
+    await clock.advance(1000);
+    expect(await before).toBe(100);
+    expect(await after).toBe(300);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('retry: a call in flight keeps its attempts; new calls get the new ones', async () => {
+    const clock = new FakeClock();
+    const policy = retry({ attempts: 2, backoff: constant(10), clock });
+    let runs = 0;
+    const failing = () => {
+      runs++;
+      return Promise.reject(new Error('flaky'));
+    };
+    const first = policy.execute(failing).catch(() => runs);
+    policy.configure({ attempts: 4 });
+    expect(() => policy.configure({ attempts: 0 })).toThrow(/"attempts" must be a whole number >= 1/);
+    expect(policy.attempts).toBe(4);
+    await clock.advance(100);
+    expect(await first).toBe(2);
+    runs = 0;
+    const second = policy.execute(failing).catch(() => runs);
+    await clock.advance(100);
+    expect(await second).toBe(4);
+  });
+
+  it('compose: a call never runs under a mix of old and new settings, for any interleaving', async () => {
+    // Each version v sets attempts = v + 1 and the attempt timeout to 10 * (v + 1) ms: a call that
+    // hangs on every attempt shows, by its attempts and their lengths, which settings it ran under.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constant('call' as const), fc.constant('configure' as const), fc.integer({ min: 1, max: 40 })), {
+          maxLength: 30,
+        }),
+        async (steps) => {
+          const clock = new FakeClock();
+          const pipeline = compose(
+            retry({ name: 'retry', attempts: 1, backoff: constant(1), clock }),
+            timeout({ name: 'attempt', ms: 10, clock }),
+          );
+          let version = 0;
+          const calls: Array<Promise<{ started: number; lengths: number[] }>> = [];
+          for (const step of steps) {
+            if (step === 'call') {
+              const started = version;
+              const lengths: number[] = [];
+              calls.push(
+                pipeline
+                  .execute(({ signal }) => {
+                    const at = clock.now();
+                    return hang({ signal }).catch((err) => {
+                      lengths.push(clock.now() - at);
+                      throw err;
+                    });
+                  })
+                  .catch(() => ({ started, lengths })),
+              );
+            } else if (step === 'configure') {
+              version++;
+              pipeline.configure({ retry: { attempts: version + 1 }, attempt: { ms: 10 * (version + 1) } });
+            } else {
+              await clock.advance(step);
+            }
+          }
+          await clock.runAll();
+          for (const call of await Promise.all(calls)) {
+            expect(call.lengths).toHaveLength(call.started + 1);
+            for (const length of call.lengths) expect(length).toBe(10 * (call.started + 1));
+          }
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a registry of bulwark policies is all or nothing: one bad value changes none', () => {
+    const registry = policies({
+      create: (key, settings: { ms: number } | undefined) => timeout({ name: key, ms: settings?.ms ?? 100 }),
+    });
+    const a = registry.get('a');
+    const b = registry.get('b');
+    expect(() => registry.configure({ a: { ms: 200 }, b: { ms: 0 } })).toThrow(/key "b".*"ms"/);
+    expect([a.ms, b.ms]).toEqual([100, 100]);
+    expect(registry.get('c').ms).toBe(100);
+    registry.configure({ a: { ms: 200 }, b: { ms: 300 }, c: { ms: 400 }, d: { ms: 500 } });
+    expect([a.ms, b.ms, registry.get('c').ms, registry.get('d').ms]).toEqual([200, 300, 400, 500]);
+  });
+});
