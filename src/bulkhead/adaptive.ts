@@ -5,9 +5,11 @@
  *
  * In short (TCP Vegas's idea, in the shape of Netflix's gradient limits): once per round (about
  * `limit` calls, one round trip at full use) it compares the fastest call of the round with the
- * fastest call it has ever seen unloaded, the baseline. When the round is no slower than
- * `tolerance` times the baseline, the limit grows by about its square root; when it is slower,
- * it shrinks in proportion (by half at most). A timed-out call counts as the strongest "slower".
+ * fastest call it has ever seen unloaded, the baseline. The new limit is
+ * `limit * min(1, tolerance * baseline / roundMin) + sqrt(limit)`: it grows by about its square
+ * root while calls come back as fast as unloaded, and settles where about sqrt(limit) calls wait
+ * at the dependency. It moves up smoothly and down at once (by half at most); a timed-out call
+ * counts as the strongest "slower".
  * Every 100 rounds it halves the limit for one round to measure the unloaded latency again, so
  * a dependency that became slower for good is not mistaken for one that is overloaded.
  */
@@ -25,11 +27,15 @@ export interface AdaptiveLimitOptions {
   readonly max?: number | undefined;
   /**
    * How much slower than unloaded the fastest call of a round may be before the limit comes
-   * down: 1.5 (the default) lets calls queue at the dependency for half their unloaded time.
-   * From 1 to 10.
+   * down, from 1 to 10. At 1 (the default) the limit settles where about its square root of
+   * calls wait at the dependency; 1.5 lets every call wait half its unloaded time more, for a
+   * little throughput at the price of latency.
    */
   readonly tolerance?: number | undefined;
-  /** How far each round moves the limit towards its new value, above 0 up to 1 (default 0.2). */
+  /**
+   * How far each round moves the limit up towards its new value, above 0 up to 1 (default 0.2).
+   * Decreases take effect at once.
+   */
   readonly smoothing?: number | undefined;
   /** Names the limit in events (default `'adaptive'`). */
   readonly name?: string | undefined;
@@ -207,7 +213,10 @@ class Adaptive implements AdaptiveLimit {
       // The square root is the room to grow: big enough to find capacity in a few dozen rounds,
       // small enough that the limit settles where the gradient takes back what it adds.
       const target = estimate * gradient + Math.sqrt(estimate);
-      this.#set(estimate * (1 - smoothing) + target * smoothing, dropped ? 'drop' : 'latency');
+      // Up slowly, down at once: calls queued at the dependency cost every caller now, while
+      // capacity left unused for a few more rounds costs little (TCP's rule, and 0012's numbers).
+      const next = target < estimate ? target : estimate * (1 - smoothing) + target * smoothing;
+      this.#set(next, dropped ? 'drop' : 'latency');
     }
     if (++this.#rounds >= PROBE_EVERY_ROUNDS) this.#startProbe();
   }
@@ -275,7 +284,7 @@ function adaptiveSettings(options: AdaptiveLimitOptions | undefined): Settings {
     initial,
     min,
     max,
-    tolerance: numberIn(where, 'tolerance', o.tolerance, 1.5, 1, 10),
+    tolerance: numberIn(where, 'tolerance', o.tolerance, 1, 1, 10),
     smoothing: numberIn(where, 'smoothing', o.smoothing, 0.2, 0, 1),
   };
 }
@@ -301,7 +310,15 @@ export function adaptiveLimit(options?: AdaptiveLimitOptions): AdaptiveLimit {
   return new Adaptive(adaptiveSettings(options));
 }
 
-/** True when `value` is an {@link AdaptiveLimit} made by {@link adaptiveLimit}. @internal */
+/**
+ * True when `value` has the shape of an {@link AdaptiveLimit}: `kind: 'adaptive-limit'`, a
+ * whole-number `current` and a `record` function. A limit of your own with that shape plugs
+ * into a bulkhead like the built-in one (the simulation in scripts/ compares algorithms so).
+ *
+ * @internal
+ */
 export function isAdaptiveLimit(value: unknown): value is AdaptiveLimit {
-  return value instanceof Adaptive;
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<AdaptiveLimit>;
+  return v.kind === 'adaptive-limit' && typeof v.record === 'function' && typeof v.current === 'number';
 }

@@ -158,7 +158,10 @@ class Limiter implements Bulkhead {
   }
 
   #limit(): number {
-    return this.adaptive === undefined ? this.#fixed : this.adaptive.current;
+    if (this.adaptive === undefined) return this.#fixed;
+    // A limit of your own may say anything; below 1 nothing would ever run again.
+    const current = this.adaptive.current;
+    return current >= 1 ? current : 1;
   }
 
   #run<T>(fn: Work<T>, caller: AbortSignal | undefined, attempt: number): Promise<T> {
@@ -202,7 +205,11 @@ class Limiter implements Bulkhead {
       // Only a success or a timeout says something about the dependency's capacity; any other
       // failure (a refusal inside, a bug, the caller's abort) is left out.
       if (this.adaptive !== undefined && (!failed || isTimeout(error))) {
-        this.adaptive.record({ durationMs, inflight, dropped: failed });
+        try {
+          this.adaptive.record({ durationMs, inflight, dropped: failed });
+        } catch {
+          // A limit that throws must not keep the next call in the queue or change this outcome.
+        }
       }
     }
     if (this.#line.size > 0) this.#admit();
