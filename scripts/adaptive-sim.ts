@@ -165,21 +165,23 @@ export async function simulate(choice: LimitChoice, s: Scenario = SCENARIO): Pro
     const now = clock.now();
     if (now >= total) return;
     const started = now;
-    policy.execute(({ signal }) => dependency.call(signal)).then(
-      () => {
-        ok++;
-        const i = phaseAt(clock.now());
-        okByPhase[i] = (okByPhase[i] as number) + 1;
-        latencies.push(clock.now() - started);
-      },
-      (error: unknown) => {
-        if (error instanceof TimeoutError) {
-          timeouts++;
-          latencies.push(s.deadlineMs);
-        } else if (error instanceof BulkheadRejectedError) rejected++;
-        else throw error;
-      },
-    );
+    policy
+      .execute(({ signal }) => dependency.call(signal))
+      .then(
+        () => {
+          ok++;
+          const i = phaseAt(clock.now());
+          okByPhase[i] = (okByPhase[i] as number) + 1;
+          latencies.push(clock.now() - started);
+        },
+        (error: unknown) => {
+          if (error instanceof TimeoutError) {
+            timeouts++;
+            latencies.push(s.deadlineMs);
+          } else if (error instanceof BulkheadRejectedError) rejected++;
+          else throw error;
+        },
+      );
     clock.setTimeout(arrive, (-Math.log(1 - rand()) * 1000) / s.arrivalsPerSecond);
   };
   const points: Point[] = [];
