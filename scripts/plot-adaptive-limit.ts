@@ -60,6 +60,7 @@ function panel(top: number, run: Result, colour: string, yMax: number, yStep: nu
 const height = PAD.top + 2 * PANEL + 40;
 const svg = `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" fill="#222">
+<title>bulwark adaptiveLimit() over time against the dependency's capacity, and Netflix's AIMD limit</title>
 <rect width="${WIDTH}" height="${height}" fill="#fff"/>
 <text x="${PAD.left}" y="18" font-size="15" font-weight="bold">The concurrency limit over time (dashed: the capacity C, unknown to the limit)</text>
 <text x="${PAD.left}" y="36" fill="#555">scripts/adaptive-sim.ts on FakeClock: ${SCENARIO.arrivalsPerSecond} calls/s, ${SCENARIO.baseMs} ms ±${SCENARIO.jitter * 100}% service, ${SCENARIO.deadlineMs} ms deadline, unloaded p99 ${unloadedP99(SCENARIO).toFixed(0)} ms</text>

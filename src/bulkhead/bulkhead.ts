@@ -159,9 +159,10 @@ class Limiter implements Bulkhead {
 
   #limit(): number {
     if (this.adaptive === undefined) return this.#fixed;
-    // A limit of your own may say anything; below 1 nothing would ever run again.
+    // A limit of your own may say anything; below 1 (or NaN) nothing would ever run again.
     const current = this.adaptive.current;
-    return current >= 1 ? current : 1;
+    if (!(current >= 1)) return 1;
+    return current;
   }
 
   #run<T>(fn: Work<T>, caller: AbortSignal | undefined, attempt: number): Promise<T> {

@@ -160,26 +160,26 @@ describe('classify: refusals', () => {
     expect(classify(wrapped)).toBe('retryable');
   });
 
-  it.each([
-    ['BulkheadRejectedError', 'bulkhead'],
-    ['RateLimitedError', 'rate limit'],
-  ] as const)('retry waits at least the retryAfterMs of a %s, whatever its backoff says', async (kind) => {
-    const bulwark = await import('bulwark');
-    const { FakeClock } = await import('bulwark/testing');
-    const clock = new FakeClock();
-    const Refusal = bulwark[kind];
-    const policy = bulwark.retry({ attempts: 4, backoff: () => 1, clock });
-    const delays: number[] = [];
-    policy.on('retry', (e) => delays.push(e.delayMs));
-    const times: number[] = [];
-    const call = policy.execute(() => {
-      times.push(clock.now());
-      if (times.length < 3) throw new Refusal({ policy: 'p', retryAfterMs: 250 });
-      return 'ok';
-    });
-    await clock.advance(1000);
-    await expect(call).resolves.toBe('ok');
-    expect(delays).toEqual([250, 250]);
-    expect(times).toEqual([0, 250, 500]);
-  });
+  it.each(['BulkheadRejectedError', 'RateLimitedError'] as const)(
+    'retry waits at least the retryAfterMs of a %s, whatever its backoff says',
+    async (kind) => {
+      const bulwark = await import('bulwark');
+      const { FakeClock } = await import('bulwark/testing');
+      const clock = new FakeClock();
+      const Refusal = bulwark[kind];
+      const policy = bulwark.retry({ attempts: 4, backoff: () => 1, clock });
+      const delays: number[] = [];
+      policy.on('retry', (e) => delays.push(e.delayMs));
+      const times: number[] = [];
+      const call = policy.execute(() => {
+        times.push(clock.now());
+        if (times.length < 3) throw new Refusal({ policy: 'p', retryAfterMs: 250 });
+        return 'ok';
+      });
+      await clock.advance(1000);
+      await expect(call).resolves.toBe('ok');
+      expect(delays).toEqual([250, 250]);
+      expect(times).toEqual([0, 250, 500]);
+    },
+  );
 });
