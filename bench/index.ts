@@ -1,6 +1,13 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
 
 import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
+import {
+  bulkheadComparisons,
+  bulkheadRejectComparisons,
+  bulkheadRejectSuite,
+  bulkheadSuite,
+  printBulkheadCost,
+} from './bulkhead.ts';
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
@@ -15,6 +22,8 @@ const results = await runSuites([
   { suite: retrySuite, comparisons: retryComparisons },
   { suite: breakerSuite, comparisons: breakerComparisons },
   { suite: pipelineSuite, comparisons: pipelineComparisons },
+  { suite: bulkheadSuite, comparisons: bulkheadComparisons },
+  { suite: bulkheadRejectSuite, comparisons: bulkheadRejectComparisons },
   { suite: metricsSuite, comparisons: metricsComparisons },
   { suite: loggerSuite, comparisons: loggerComparisons },
   { suite: redactorSuite, comparisons: redactorComparisons },
@@ -22,6 +31,7 @@ const results = await runSuites([
 ]);
 printResults(results);
 printStatusCost(results.cases);
+printBulkheadCost(results);
 printMemory(await measureBreakerMemory());
 printHealthLoad(await measureHealthLoad());
 await measureWatching();

@@ -170,6 +170,21 @@ describe('bulkhead', () => {
     expect(b.stats().active).toBe(0);
   });
 
+  it('without a caller signal, the work gets one that never aborts and keeps no listener', async () => {
+    const b = bulkhead({ limit: 2 });
+    const signals = await Promise.all([0, 1].map(() => b.execute(({ signal }) => signal)));
+    const [signal] = signals;
+    expect(signal?.aborted).toBe(false);
+    let fired = false;
+    signal?.addEventListener('abort', () => {
+      fired = true;
+    });
+    expect(() => signal?.throwIfAborted()).not.toThrow();
+    expect(AbortSignal.any([signal as AbortSignal, new AbortController().signal]).aborted).toBe(false);
+    expect(Object.isFrozen(signal)).toBe(true);
+    expect(fired).toBe(false);
+  });
+
   it('BulkheadRejectedError is retryable, and retry waits at least its retryAfterMs (no spinning)', async () => {
     const clock = new FakeClock();
     const b = bulkhead({ limit: 1, clock, name: 'pool' });
