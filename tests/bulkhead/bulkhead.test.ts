@@ -1,7 +1,8 @@
-import { BulkheadRejectedError, classify, compose, RejectedError, retryAfterMs } from 'bulwark';
+import { BulkheadRejectedError, classify, compose, RejectedError, retryAfterMs, TimeoutError } from 'bulwark';
 import { adaptiveLimit, bulkhead } from 'bulwark/bulkhead';
 import { retry } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
+import { timeout } from 'bulwark/timeout';
 import { describe, expect, it } from 'vitest';
 import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
 
@@ -96,6 +97,43 @@ describe('bulkhead', () => {
     await expect(running).resolves.toBe('first');
     await expect(next).resolves.toBe('next');
     expect(ran).toBe(false);
+  });
+
+  it('an outer timeout ends a wait in the queue at once, frees the place, and leaves no listener or timer', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ limit: 1, queue: 1, clock });
+    const policy = compose(timeout({ ms: 50, clock }), pool);
+    const g = gate();
+    const running = pool.execute(() => g.promise);
+    let ran = false;
+    const waiting = settled(
+      policy.execute(() => {
+        ran = true;
+        return 'late';
+      }),
+    );
+    await clock.advance(50);
+    expect((await waiting) as { error: unknown }).toMatchObject({ ok: false, error: expect.any(TimeoutError) });
+    expect(pool.stats()).toMatchObject({ queued: 0, abandoned: 1 });
+    g.open('done');
+    await running;
+    expect(ran).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('ten thousand waiters whose callers abort leave in any order, each in constant time', async () => {
+    const pool = bulkhead({ limit: 1, queue: 10_000 });
+    const g = gate();
+    const running = pool.execute(() => g.promise);
+    const controllers = Array.from({ length: 10_000 }, () => new AbortController());
+    const waiting = controllers.map((c) => pool.execute(() => 'x', { signal: c.signal }).catch(() => 'left'));
+    // Every other one from the back, then the rest from the front: the middle of the line empties.
+    for (let i = controllers.length - 1; i >= 0; i -= 2) controllers[i]?.abort();
+    for (let i = 0; i < controllers.length; i += 2) controllers[i]?.abort();
+    expect(await Promise.all(waiting)).toEqual(Array(10_000).fill('left'));
+    expect(pool.stats()).toMatchObject({ queued: 0, abandoned: 10_000, active: 1 });
+    g.open('done');
+    await running;
   });
 
   it('a call whose caller already aborted is refused with the reason, without taking a place', async () => {
