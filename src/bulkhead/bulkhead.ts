@@ -12,7 +12,7 @@ import {
   nameOption,
 } from '../core/options.js';
 import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
-import { withoutStack } from '../core/stackless.js';
+import { rejectSoon, withoutStack } from '../core/stackless.js';
 import { type AdaptiveLimit, isAdaptiveLimit } from './adaptive.js';
 import { type Waiter, WaitLine } from './queue.js';
 
@@ -291,7 +291,7 @@ class Limiter implements Bulkhead {
   }
 
   #refuse<T>(reason: BulkheadRejectReason, waitedMs: number): Promise<T> {
-    return Promise.reject(this.#refusal(reason, waitedMs));
+    return rejectSoon(this.#refusal(reason, waitedMs));
   }
 
   #refusal(reason: BulkheadRejectReason, waitedMs: number): BulkheadRejectedError {
