@@ -11,7 +11,8 @@
  * at the dependency. It moves up smoothly and down at once (by half at most); a timed-out call
  * counts as the strongest "slower".
  * Every 100 rounds it halves the limit for one round to measure the unloaded latency again, so
- * a dependency that became slower for good is not mistaken for one that is overloaded.
+ * a dependency that became slower for good is not mistaken for one that is overloaded; sooner
+ * (every 10 rounds) at first and while each measurement finds it faster than the last.
  */
 import { describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
@@ -109,8 +110,15 @@ export interface AdaptiveLimit extends EventSource<AdaptiveLimitEvents> {
   stats(): AdaptiveLimitStats;
 }
 
-/** Rounds between two measurements of the unloaded latency. */
+/** Rounds between two measurements of the unloaded latency, once they agree. */
 const PROBE_EVERY_ROUNDS = 100;
+/**
+ * Rounds before the first measurement, and between measurements while each finds the dependency
+ * faster than the last: the first calls pay for connections and warm-up, so the first baseline is
+ * often too high, and a limit far above the dependency's capacity needs a few halvings to see it
+ * unloaded.
+ */
+const PROBE_SOON_ROUNDS = 10;
 /** The most a round can cut the limit by: half, as TCP does on a loss. */
 const LOWEST_GRADIENT = 0.5;
 
@@ -141,6 +149,7 @@ class Adaptive implements AdaptiveLimit {
   #roundInflight = 0;
   #roundDropped = false;
   #rounds = 0;
+  #probeEvery = PROBE_SOON_ROUNDS;
   // A measurement of the unloaded latency, when one runs.
   #probing = false;
   #probeMin = Number.POSITIVE_INFINITY;
@@ -218,7 +227,7 @@ class Adaptive implements AdaptiveLimit {
       const next = target < estimate ? target : estimate * (1 - smoothing) + target * smoothing;
       this.#set(next, dropped ? 'drop' : 'latency');
     }
-    if (++this.#rounds >= PROBE_EVERY_ROUNDS) this.#startProbe();
+    if (++this.#rounds >= this.#probeEvery) this.#startProbe();
   }
 
   #startProbe(): void {
@@ -237,6 +246,8 @@ class Adaptive implements AdaptiveLimit {
     if (durationMs < this.#probeMin) this.#probeMin = durationMs;
     if (++this.#probeCount < probeLimit) return;
     this.#probing = false;
+    const before = this.#baseline;
+    this.#probeEvery = before !== undefined && this.#probeMin < before * 0.9 ? PROBE_SOON_ROUNDS : PROBE_EVERY_ROUNDS;
     this.#baseline = this.#probeMin;
     this.#set(this.#saved, 'probe-end');
   }

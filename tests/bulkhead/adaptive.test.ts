@@ -54,7 +54,7 @@ describe('adaptive limit, simulated', () => {
     const limit = adaptiveLimit({ initial: 10, max: 50 });
     const changes: string[] = [];
     limit.on('change', ({ from, to, reason }) => changes.push(`${from}>${to} ${reason}`));
-    for (let i = 0; i < 200 && limit.current < 20; i++) limit.record({ durationMs: 10, inflight: limit.current });
+    for (let i = 0; i < 2000 && limit.current < 20; i++) limit.record({ durationMs: 10, inflight: limit.current });
     expect(limit.current).toBeGreaterThanOrEqual(20);
     const before = limit.current;
     for (let i = 0; i < before; i++) limit.record({ durationMs: 100, inflight: before, dropped: i === 0 });
