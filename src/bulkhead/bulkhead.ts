@@ -301,10 +301,9 @@ class Limiter implements Bulkhead {
       this.#events.emit('rejected', { name: this.name, reason, retryAfterMs, waitedMs });
     }
     const policy = this.name;
-    const limit = this.#limit();
     const message =
       reason === 'full'
-        ? `bulkhead "${policy}" is full (${limit} running, ${this.#line.size} waiting); retry in ${retryAfterMs} ms`
+        ? `bulkhead "${policy}" is full (${this.#active} running, ${this.#line.size} waiting); retry in ${retryAfterMs} ms`
         : `bulkhead "${policy}": waited ${Math.round(waitedMs)} ms in the queue without getting a place; retry in ${retryAfterMs} ms`;
     return withoutStack(() => new BulkheadRejectedError({ policy, retryAfterMs }, message));
   }
