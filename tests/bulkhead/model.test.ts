@@ -5,7 +5,7 @@
  * started, and how each call ended; and no more than `limit` calls ever run at once.
  */
 import { BulkheadRejectedError } from 'bulwark';
-import { type Bulkhead, bulkhead } from 'bulwark/bulkhead';
+import { type AdaptiveLimit, type Bulkhead, bulkhead } from 'bulwark/bulkhead';
 import { FakeClock } from 'bulwark/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts
 failOnUnhandledRejections();
 
 interface Config {
+  /** Fixed, or a limit the test moves (commands SetLimit) through the adaptive-limit shape. */
+  readonly movable: boolean;
   readonly limit: number;
   readonly queue: number;
   readonly queueTimeoutMs: number | undefined;
@@ -22,17 +24,20 @@ interface Config {
 type Outcome = 'ok' | 'failed' | 'full' | 'queue-timeout' | 'aborted';
 
 class Model {
+  limit: number;
   now = 0;
   next = 0;
   readonly running: number[] = [];
   readonly queue: Array<{ id: number; deadline: number }> = [];
   readonly started: number[] = [];
   readonly outcomes = new Map<number, Outcome>();
-  constructor(readonly config: Config) {}
+  constructor(readonly config: Config) {
+    this.limit = config.limit;
+  }
 
   call(): number {
     const id = this.next++;
-    if (this.running.length < this.config.limit && this.queue.length === 0) this.start(id);
+    if (this.running.length < this.limit && this.queue.length === 0) this.start(id);
     else if (this.queue.length < this.config.queue) {
       this.queue.push({ id, deadline: this.now + (this.config.queueTimeoutMs ?? Number.POSITIVE_INFINITY) });
     } else this.outcomes.set(id, 'full');
@@ -47,7 +52,7 @@ class Model {
   finish(id: number, ok: boolean): void {
     this.running.splice(this.running.indexOf(id), 1);
     this.outcomes.set(id, ok ? 'ok' : 'failed');
-    while (this.running.length < this.config.limit && this.queue.length > 0) {
+    while (this.running.length < this.limit && this.queue.length > 0) {
       this.start((this.queue.shift() as { id: number }).id);
     }
   }
@@ -73,7 +78,32 @@ interface Call {
   outcome?: Outcome;
 }
 
+/** A limit of the adaptive-limit shape whose value the test sets. */
+class MovableLimit implements AdaptiveLimit {
+  readonly kind = 'adaptive-limit' as const;
+  readonly name = 'movable';
+  readonly min = 1;
+  readonly max = 8;
+  current: number;
+  samples = 0;
+  constructor(initial: number) {
+    this.current = initial;
+  }
+  record(): void {
+    this.samples++;
+  }
+  on(): () => void {
+    return () => {};
+  }
+  stats() {
+    return { limit: this.current, baselineMs: undefined, samples: this.samples, probing: false };
+  }
+}
+
 interface Real {
+  readonly limit: MovableLimit | undefined;
+  /** Calls that started while as many as the limit in force were running already. */
+  overLimit: number;
   readonly bulkhead: Bulkhead;
   readonly clock: FakeClock;
   readonly calls: Call[];
@@ -92,7 +122,8 @@ async function agree(model: Model, real: Real): Promise<void> {
   for (const id of [...model.running, ...model.queue.map((w) => w.id)]) {
     expect(real.calls[id]?.outcome, `call ${id} is still in`).toBeUndefined();
   }
-  expect(real.highest).toBeLessThanOrEqual(model.config.limit);
+  expect(real.overLimit).toBe(0);
+  if (!model.config.movable) expect(real.highest).toBeLessThanOrEqual(model.config.limit);
 }
 
 class CallCommand implements Command {
@@ -105,6 +136,7 @@ class CallCommand implements Command {
       .execute(
         () => {
           real.started.push(id);
+          if (real.running >= (real.limit?.current ?? model.config.limit)) real.overLimit++;
           real.running++;
           real.highest = Math.max(real.highest, real.running);
           return new Promise<string>((resolve, reject) => {
@@ -162,6 +194,18 @@ class Abort implements Command {
   toString = () => `abort(${this.pick})`;
 }
 
+class SetLimit implements Command {
+  constructor(readonly limit: number) {}
+  check = (model: Readonly<Model>) => model.config.movable;
+  async run(model: Model, real: Real): Promise<void> {
+    // A lower limit stops nothing that runs; a higher one lets the queue in at the next call's end.
+    model.limit = this.limit;
+    if (real.limit) real.limit.current = this.limit;
+    await agree(model, real);
+  }
+  toString = () => `setLimit(${this.limit})`;
+}
+
 class Advance implements Command {
   constructor(readonly ms: number) {}
   check = () => true;
@@ -174,16 +218,21 @@ class Advance implements Command {
 }
 
 describe('bulkhead against its model', () => {
-  it('agrees on who runs, who waits, the start order and every outcome, for any sequence', async () => {
+  it('agrees on who runs, who waits, the start order and every outcome, for any sequence, with a fixed or a moving limit', async () => {
+    // Calls are drawn three times as often as anything else, so the line fills up often.
     const commands = [
+      fc.constant(new CallCommand()),
+      fc.constant(new CallCommand()),
       fc.constant(new CallCommand()),
       fc.tuple(fc.nat(), fc.boolean()).map(([pick, ok]) => new Finish(pick, ok)),
       fc.nat().map((pick) => new Abort(pick)),
       fc.oneof(fc.constantFrom(1, 49, 50, 51), fc.integer({ min: 0, max: 120 })).map((ms) => new Advance(ms)),
+      fc.integer({ min: 1, max: 5 }).map((n) => new SetLimit(n)),
     ];
     await fc.assert(
       fc.asyncProperty(
         fc.record({
+          movable: fc.boolean(),
           limit: fc.integer({ min: 1, max: 4 }),
           queue: fc.integer({ min: 0, max: 4 }),
           queueTimeoutMs: fc.option(fc.constant(50), { nil: undefined }),
@@ -192,9 +241,12 @@ describe('bulkhead against its model', () => {
         async (drawn, cmds) => {
           const config: Config = { ...drawn, queueTimeoutMs: drawn.queue === 0 ? undefined : drawn.queueTimeoutMs };
           const clock = new FakeClock();
+          const limit = config.movable ? new MovableLimit(config.limit) : undefined;
           const real: Real = {
+            limit,
+            overLimit: 0,
             bulkhead: bulkhead({
-              limit: config.limit,
+              limit: limit ?? config.limit,
               queue: config.queue,
               queueTimeoutMs: config.queueTimeoutMs,
               clock,
@@ -219,7 +271,7 @@ describe('bulkhead against its model', () => {
           expect(clock.pendingTimers).toBe(0);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 500 },
     );
   }, 120_000);
 });
