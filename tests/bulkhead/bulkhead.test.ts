@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { BulkheadRejectedError, classify, compose, RejectedError, retryAfterMs, TimeoutError } from 'bulwark';
 import { adaptiveLimit, bulkhead } from 'bulwark/bulkhead';
 import { retry } from 'bulwark/retry';
@@ -134,6 +135,33 @@ describe('bulkhead', () => {
     expect(pool.stats()).toMatchObject({ queued: 0, abandoned: 10_000, active: 1 });
     g.open('done');
     await running;
+  });
+
+  it('a waiting call stops listening to its caller signal when it starts, is refused, or leaves', async () => {
+    const clock = new FakeClock();
+    const pool = bulkhead({ limit: 1, queue: 3, queueTimeoutMs: 100, clock });
+    const shared = new AbortController().signal;
+    const g = gate();
+    const running = pool.execute(() => g.promise);
+    const second = gate();
+    const starts = pool.execute(() => second.promise, { signal: shared });
+    const times = settled(pool.execute(() => 'never', { signal: shared }));
+    const leaves = new AbortController();
+    const left = settled(pool.execute(() => 'never', { signal: AbortSignal.any([shared, leaves.signal]) }));
+    expect(getEventListeners(shared, 'abort')).toHaveLength(2);
+    leaves.abort();
+    expect((await left).ok).toBe(false);
+    await clock.advance(50);
+    g.open('done');
+    await running;
+    // The first waiter runs now: it hands the signal to its work and stops listening itself.
+    expect(getEventListeners(shared, 'abort')).toHaveLength(1);
+    await clock.advance(50);
+    expect((await times).ok).toBe(false);
+    expect(getEventListeners(shared, 'abort')).toHaveLength(0);
+    second.open('started');
+    await expect(starts).resolves.toBe('started');
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('a call whose caller already aborted is refused with the reason, without taking a place', async () => {
