@@ -198,9 +198,10 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
       registers,
       collect() {
         this.reset();
+        // Bulkheads of one name share their series: their gauges add up, like their counts.
         for (const o of all()) {
           if (o.bulkhead !== undefined)
-            this.set({ ...o.constant, bulkhead: o.bulkhead.name }, read(o.bulkhead.stats()));
+            this.inc({ ...o.constant, bulkhead: o.bulkhead.name }, read(o.bulkhead.stats()));
         }
       },
     });

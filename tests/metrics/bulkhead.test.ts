@@ -72,8 +72,17 @@ describe('metrics of a bulkhead', () => {
     expect(Number(line?.split(' ')[1])).toBe(limit.current);
   });
 
-  it('two bulkheads of one name on one registry would mix their series: refused', () => {
-    const metrics = createMetrics({ registry: new Registry() });
+  it('two bulkheads of one name on one registry share their series: the gauges add up', async () => {
+    const registry = new Registry();
+    const metrics = createMetrics({ registry });
+    const a = bulkhead({ name: 'db', limit: 1 });
+    const b = bulkhead({ name: 'db', limit: 2 });
+    metrics.observe(a);
+    expect(() => metrics.observe(b)).not.toThrow();
+    const text = await registry.metrics();
+    expect(text).toContain('bulwark_bulkhead_limit{bulkhead="db"} 3');
+  });
+});
     metrics.observe(bulkhead({ name: 'db', limit: 1 }));
     expect(() => metrics.observe(bulkhead({ name: 'db', limit: 1 }))).toThrow('another bulkhead named "db"');
   });
