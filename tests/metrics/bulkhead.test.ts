@@ -83,7 +83,3 @@ describe('metrics of a bulkhead', () => {
     expect(text).toContain('bulwark_bulkhead_limit{bulkhead="db"} 3');
   });
 });
-    metrics.observe(bulkhead({ name: 'db', limit: 1 }));
-    expect(() => metrics.observe(bulkhead({ name: 'db', limit: 1 }))).toThrow('another bulkhead named "db"');
-  });
-});
