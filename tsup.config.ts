@@ -8,6 +8,7 @@ export default defineConfig({
     'timeout/index': 'src/timeout/index.ts',
     'retry/index': 'src/retry/index.ts',
     'breaker/index': 'src/breaker/index.ts',
+    'bulkhead/index': 'src/bulkhead/index.ts',
     'logger/index': 'src/logger/index.ts',
     'config/index': 'src/config/index.ts',
     'health/index': 'src/health/index.ts',

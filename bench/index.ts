@@ -8,6 +8,13 @@ import {
   refusalComparisons,
   refusalSuite,
 } from './breaker.ts';
+import {
+  bulkheadComparisons,
+  bulkheadRejectComparisons,
+  bulkheadRejectSuite,
+  bulkheadSuite,
+  printBulkheadCost,
+} from './bulkhead.ts';
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites, runSuitesCpu } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
@@ -23,6 +30,8 @@ const suites = [
   { suite: breakerSuite, comparisons: breakerComparisons },
   { suite: pipelineSuite, comparisons: pipelineComparisons },
   { suite: refusalSuite, comparisons: refusalComparisons },
+  { suite: bulkheadSuite, comparisons: bulkheadComparisons },
+  { suite: bulkheadRejectSuite, comparisons: bulkheadRejectComparisons },
   { suite: metricsSuite, comparisons: metricsComparisons },
   { suite: loggerSuite, comparisons: loggerComparisons },
   { suite: redactorSuite, comparisons: redactorComparisons },
@@ -35,6 +44,7 @@ const cpuSuites = [timeoutSuite, retrySuite, breakerSuite, pipelineSuite, refusa
 console.log('\nCPU time per call, cases interleaved, best of 10 rounds (robust to other load):');
 printResults(await runSuitesCpu(suites.filter(({ suite }) => cpuSuites.includes(suite))));
 printStatusCost(results.cases);
+printBulkheadCost(results);
 printMemory(await measureBreakerMemory());
 printTimeoutMemory(await measureTimeoutMemory());
 printHealthLoad(await measureHealthLoad());

@@ -23,6 +23,20 @@ export type {
   TripRule,
 } from './breaker/index.js';
 export { circuitBreaker, consecutiveFailures, failureRate } from './breaker/index.js';
+export type {
+  AdaptiveLimit,
+  AdaptiveLimitEvents,
+  AdaptiveLimitOptions,
+  AdaptiveLimitReason,
+  AdaptiveLimitSample,
+  AdaptiveLimitStats,
+  Bulkhead,
+  BulkheadEvents,
+  BulkheadOptions,
+  BulkheadRejectReason,
+  BulkheadStats,
+} from './bulkhead/index.js';
+export { adaptiveLimit, bulkhead } from './bulkhead/index.js';
 export * from './core/index.js';
 export type {
   GiveUpReason,

@@ -3,7 +3,14 @@
  * user builds on them call {@link classify}; the table is in docs/core.md.
  */
 
-import { CircuitOpenError, ConfigError, PermanentError, RetryableError, TimeoutError } from './errors.js';
+import {
+  CircuitOpenError,
+  ConfigError,
+  PermanentError,
+  RejectedError,
+  RetryableError,
+  TimeoutError,
+} from './errors.js';
 import { readProp } from './read.js';
 
 /** `'retryable'`: trying again may succeed. `'permanent'`: it cannot; fail now. */
@@ -118,6 +125,9 @@ function safeName(err: Error): string {
  * 1. Not an Error (a string, `undefined`, a plain object): permanent.
  * 2. `RetryableError`, bulwark's `TimeoutError`, or any error named `TimeoutError`
  *    (`AbortSignal.timeout()`): retryable. `PermanentError`, `ConfigError`, `CircuitOpenError`: permanent.
+ *    Any other refusal (`RejectedError`: a full bulkhead, a rate limit): retryable, but only after
+ *    its `retryAfterMs`, which retry always waits at least (it reads {@link retryAfterMs}), so a
+ *    retry around a full bulkhead never spins.
  * 3. An abort by the caller: an error named `AbortError`, or the reason of `options.signal` once
  *    it is aborted: permanent.
  * 4. An HTTP status on `status`, `statusCode` or `response.status`: 408, 425, 429, 500, 502, 503,
@@ -148,6 +158,8 @@ export function classify(err: unknown, options?: ClassifyOptions): ErrorClass {
   if (err instanceof PermanentError || err instanceof ConfigError || err instanceof CircuitOpenError) {
     return 'permanent';
   }
+  // A bulkhead or a rate limit said when to come back; retry waits that long (retryAfterMs).
+  if (err instanceof RejectedError) return 'retryable';
   const name = safeName(err);
   if (name === 'TimeoutError') return 'retryable';
   if (name === 'AbortError') return 'permanent';

@@ -295,7 +295,9 @@ brand(CircuitOpenError, 'CircuitOpenError');
 
 /**
  * A bulkhead refused the call: `limit` calls were running and its queue was full, or the call
- * waited in the queue past `queueTimeoutMs`. Retryable, but only after `retryAfterMs`.
+ * waited in the queue past `queueTimeoutMs`. Retryable, but only after `retryAfterMs`: the
+ * bulkhead's estimate of when its next place frees (mean call duration over the limit, >= 1 ms).
+ * It carries no stack trace, since refusals happen under overload.
  *
  * @example
  * ```ts

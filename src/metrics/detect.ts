@@ -3,6 +3,7 @@
  * `bulwark/metrics` pulls no primitive's implementation into a bundle.
  */
 import type { CircuitBreaker } from '../breaker/breaker.js';
+import type { Bulkhead } from '../bulkhead/bulkhead.js';
 import type { ComposedPolicy } from '../core/policy.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
@@ -14,6 +15,7 @@ export type Known =
   | { readonly kind: 'circuit breaker'; readonly target: CircuitBreaker }
   | { readonly kind: 'retry policy'; readonly target: RetryPolicy }
   | { readonly kind: 'timeout policy'; readonly target: TimeoutPolicy }
+  | { readonly kind: 'bulkhead'; readonly target: Bulkhead }
   | { readonly kind: 'health checker'; readonly target: HealthCheckerShape }
   | { readonly kind: 'config watcher'; readonly target: ConfigWatcherShape };
 
@@ -36,6 +38,8 @@ export function recognise(x: unknown): Known | undefined {
         return { kind: 'timeout policy', target: x as TimeoutPolicy };
       case 'retry':
         return { kind: 'retry policy', target: x as RetryPolicy };
+      case 'bulkhead':
+        return { kind: 'bulkhead', target: x as Bulkhead };
     }
   }
   if (isHealthChecker(x)) return { kind: 'health checker', target: x };

@@ -12,6 +12,12 @@ export interface StateSource {
   readonly state: string;
 }
 
+/** A bulkhead as its gauges see it. */
+export interface BulkheadSource {
+  readonly name: string;
+  stats(): { readonly active: number; readonly queued: number; readonly limit: number };
+}
+
 /** A health checker as its gauges see it. */
 export interface HealthSource {
   status(): {
@@ -27,6 +33,7 @@ export interface Observation {
   readonly counters: ReadonlyArray<readonly [Counter, CounterSeries]>;
   readonly durations: readonly DurationSeries[];
   readonly breaker?: StateSource;
+  readonly bulkhead?: BulkheadSource;
   readonly health?: HealthSource;
   readonly config?: { readonly generation: number };
 }
@@ -42,6 +49,7 @@ export interface Families {
   readonly retryAttempts: Counter;
   readonly retryGiveUps: Counter;
   readonly timeouts: Counter;
+  readonly bulkheadRejected: Counter;
   readonly configReloads: Counter;
   /** Everything observed, by the object observed. */
   readonly observed: Map<object, Observation>;
@@ -63,6 +71,10 @@ export const METRIC_NAMES = [
   'retry_attempts_total',
   'retry_giveups_total',
   'timeouts_total',
+  'bulkhead_active',
+  'bulkhead_queued',
+  'bulkhead_limit',
+  'bulkhead_rejected_total',
   'call_duration_seconds',
   'health_check_status',
   'health_check_duration_seconds',
@@ -178,6 +190,33 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     ['policy', 'reason'],
   );
   const timeouts = counter('timeouts_total', 'Calls a timeout policy cut off.', ['policy']);
+  const bulkheadGauge = (name: string, help: string, read: (s: ReturnType<BulkheadSource['stats']>) => number) =>
+    new Gauge({
+      name: `${prefix}${name}`,
+      help,
+      labelNames: labelNames('bulkhead'),
+      registers,
+      collect() {
+        this.reset();
+        // Bulkheads of one name share their series: their gauges add up, like their counts.
+        for (const o of all()) {
+          if (o.bulkhead !== undefined)
+            this.inc({ ...o.constant, bulkhead: o.bulkhead.name }, read(o.bulkhead.stats()));
+        }
+      },
+    });
+  bulkheadGauge('bulkhead_active', 'Calls running in a bulkhead now.', (s) => s.active);
+  bulkheadGauge('bulkhead_queued', 'Calls waiting for a place in a bulkhead now.', (s) => s.queued);
+  bulkheadGauge(
+    'bulkhead_limit',
+    'Concurrency limit of a bulkhead now; an adaptive limit moves with measured latency.',
+    (s) => s.limit,
+  );
+  const bulkheadRejected = counter(
+    'bulkhead_rejected_total',
+    'Calls a bulkhead refused, by reason: full (every place and the queue taken) or queue-timeout (waited queueTimeoutMs).',
+    ['bulkhead', 'reason'],
+  );
   const duration = new Histogram({
     name: `${prefix}call_duration_seconds`,
     help: 'Duration of calls: each call a breaker ran, and each whole call of a retry policy (waits included), by outcome.',
@@ -244,6 +283,7 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     retryAttempts,
     retryGiveUps,
     timeouts,
+    bulkheadRejected,
     configReloads,
     observed,
     names: new Map(),

@@ -1,12 +1,13 @@
 import type { Registry } from 'prom-client';
 import type { CircuitBreaker } from '../breaker/breaker.js';
+import type { Bulkhead } from '../bulkhead/bulkhead.js';
 import { describe } from '../core/errors.js';
 import type { ComposedPolicy } from '../core/policy.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
 import { type Known, recognise } from './detect.js';
 import { type Families, familiesOn } from './families.js';
-import { type Observed, observeBreaker, observeRetry, observeTimeout } from './observe-policies.js';
+import { type Observed, observeBreaker, observeBulkhead, observeRetry, observeTimeout } from './observe-policies.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, observeConfig, observeHealth } from './observe-state.js';
 import { metricsSettings } from './options.js';
 import { indexEntries } from './series.js';
@@ -26,6 +27,7 @@ export type MetricsSource =
   | CircuitBreaker
   | RetryPolicy
   | TimeoutPolicy
+  | Bulkhead
   | ComposedPolicy
   | HealthCheckerShape
   | ConfigWatcherShape;
@@ -37,8 +39,8 @@ export interface Metrics {
   /** The prefix of every metric name. */
   readonly prefix: string;
   /**
-   * Starts exporting what `source` does: a breaker, a retry or timeout policy, a composed policy
-   * (every breaker, retry and timeout inside it), a health checker or a config watcher. Returns
+   * Starts exporting what `source` does: a breaker, a retry or timeout policy, a bulkhead, a
+   * composed policy (every one of those inside it), a health checker or a config watcher. Returns
    * the function that stops; calling it twice is harmless.
    */
   observe(source: MetricsSource): () => void;
@@ -103,6 +105,9 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
     case 'timeout policy':
       observed = observeTimeout(f, leaf.target, constant);
       break;
+    case 'bulkhead':
+      observed = observeBulkhead(f, leaf.target, constant);
+      break;
     case 'health checker':
       observed = observeHealth(leaf.target, constant);
       break;
@@ -142,8 +147,9 @@ function once(fn: () => void): () => void {
 /**
  * Prometheus metrics for every bulwark primitive, through the application's own prom-client
  * (an optional peer dependency: only import `bulwark/metrics` where prom-client is installed).
- * `observe(x)` subscribes to the events of a breaker, a retry or timeout policy, every part of a
- * composed policy, a health checker or a config watcher, and reads their state when Prometheus
+ * `observe(x)` subscribes to the events of a breaker, a retry or timeout policy, a bulkhead (its
+ * running and waiting calls, its limit, adaptive or not, and its refusals by reason), every part of
+ * a composed policy, a health checker or a config watcher, and reads their state when Prometheus
  * scrapes. Nothing in the other modules knows about metrics.
  *
  * Label values are the `name` options you gave, never error messages, so cardinality stays
@@ -188,13 +194,13 @@ export function createMetrics(options?: MetricsOptions): Metrics {
       const known = recognise(source);
       if (known === undefined) {
         throw new TypeError(
-          `metrics.observe: expected a circuit breaker, a retry or timeout policy, a composed policy, a health checker or a config watcher; got ${describe(source)}`,
+          `metrics.observe: expected a circuit breaker, a retry or timeout policy, a bulkhead, a composed policy, a health checker or a config watcher; got ${describe(source)}`,
         );
       }
       const leaves = known.kind === 'composed' ? leavesOf(known.target) : [known];
       if (leaves.length === 0) {
         throw new TypeError(
-          'metrics.observe: the composed policy holds no circuit breaker, retry or timeout policy, so there is nothing to observe',
+          'metrics.observe: the composed policy holds no circuit breaker, retry or timeout policy or bulkhead, so there is nothing to observe',
         );
       }
       const stops: Array<() => void> = [];

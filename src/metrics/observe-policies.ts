@@ -3,6 +3,7 @@
  * series (see series.ts), which the families write out when scraped.
  */
 import type { CircuitBreaker } from '../breaker/breaker.js';
+import type { Bulkhead, BulkheadRejectReason } from '../bulkhead/bulkhead.js';
 import type { Unsubscribe } from '../core/listeners.js';
 import type { GiveUpReason, RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
@@ -130,4 +131,27 @@ export function observeTimeout(f: Families, policy: TimeoutPolicy, constant: Con
     fired.value++;
   });
   return { observation: { constant, counters: [[f.timeouts, fired]], durations: [] }, stop };
+}
+
+const BULKHEAD_REASONS: readonly BulkheadRejectReason[] = ['full', 'queue-timeout'];
+
+export function observeBulkhead(f: Families, bulkhead: Bulkhead, constant: Constant): Observed {
+  const rejected = new Map(
+    BULKHEAD_REASONS.map(
+      (reason) => [reason, new CounterSeries({ ...constant, bulkhead: bulkhead.name, reason })] as const,
+    ),
+  );
+  const stop = bulkhead.on('rejected', ({ reason }) => {
+    const series = rejected.get(reason);
+    if (series !== undefined) series.value++;
+  });
+  return {
+    observation: {
+      constant,
+      counters: [...rejected.values()].map((s) => [f.bulkheadRejected, s] as const),
+      durations: [],
+      bulkhead,
+    },
+    stop,
+  };
 }

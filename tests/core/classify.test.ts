@@ -147,3 +147,39 @@ describe('classify', () => {
     );
   });
 });
+
+describe('classify: refusals', () => {
+  it('a full bulkhead or a rate limit is retryable; an open circuit stays permanent', async () => {
+    const { BulkheadRejectedError, RateLimitedError, RejectedError } = await import('bulwark');
+    expect(classify(new BulkheadRejectedError({ policy: 'pool', retryAfterMs: 5 }))).toBe('retryable');
+    expect(classify(new RateLimitedError({ policy: 'api', retryAfterMs: 5 }))).toBe('retryable');
+    expect(classify(new RejectedError({ policy: 'mine', retryAfterMs: 0 }))).toBe('retryable');
+    expect(classify(new CircuitOpenError({ breaker: 'b', retryAfterMs: 5 }))).toBe('permanent');
+    // A refusal says when to come back, whatever it wraps.
+    const wrapped = new RateLimitedError({ policy: 'api', retryAfterMs: 5, cause: { status: 404 } });
+    expect(classify(wrapped)).toBe('retryable');
+  });
+
+  it.each(['BulkheadRejectedError', 'RateLimitedError'] as const)(
+    'retry waits at least the retryAfterMs of a %s, whatever its backoff says',
+    async (kind) => {
+      const bulwark = await import('bulwark');
+      const { FakeClock } = await import('bulwark/testing');
+      const clock = new FakeClock();
+      const Refusal = bulwark[kind];
+      const policy = bulwark.retry({ attempts: 4, backoff: () => 1, clock });
+      const delays: number[] = [];
+      policy.on('retry', (e) => delays.push(e.delayMs));
+      const times: number[] = [];
+      const call = policy.execute(() => {
+        times.push(clock.now());
+        if (times.length < 3) throw new Refusal({ policy: 'p', retryAfterMs: 250 });
+        return 'ok';
+      });
+      await clock.advance(1000);
+      await expect(call).resolves.toBe('ok');
+      expect(delays).toEqual([250, 250]);
+      expect(times).toEqual([0, 250, 500]);
+    },
+  );
+});

@@ -45,6 +45,8 @@ describe('examples/prometheus/alerts.yml', () => {
         'TimeoutsHigh',
         'HealthCheckFailing',
         'ConfigReloadFailing',
+        'BulkheadRejecting',
+        'BulkheadSaturated',
       ].sort(),
     );
     expect(byName.get('CircuitBreakerOpen')).toMatchObject({ for: '1m', labels: { severity: 'critical' } });

@@ -1,0 +1,407 @@
+import { abortReason, onAbort } from '../core/abort.js';
+import type { Clock } from '../core/clock.js';
+import { BulkheadRejectedError, describe, rejectSoon, withoutStack } from '../core/errors.js';
+import { Emitter, type EventSource } from '../core/listeners.js';
+import {
+  checkKnownKeys,
+  checkOptionsObject,
+  clockOption,
+  intOption,
+  MAX_TIMER_MS,
+  msOption,
+  nameOption,
+} from '../core/options.js';
+import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { type AdaptiveLimit, isAdaptiveLimit } from './adaptive.js';
+import { type Waiter, WaitLine } from './queue.js';
+
+/** Options of {@link bulkhead}. */
+export interface BulkheadOptions {
+  /** At most this many calls run at once: a whole number >= 1, or an {@link AdaptiveLimit}. */
+  readonly limit: number | AdaptiveLimit;
+  /** Up to this many more calls wait for a place, in order (default 0: refuse at once). */
+  readonly queue?: number | undefined;
+  /** A call that waited this long for a place is refused (default: it waits until it gets one). */
+  readonly queueTimeoutMs?: number | undefined;
+  /** Names the bulkhead in errors, events and metrics (default `'bulkhead'`). */
+  readonly name?: string | undefined;
+  /** Where time comes from (default: the system clock); pass a `FakeClock` in tests. */
+  readonly clock?: Clock | undefined;
+}
+
+/** Why a bulkhead refused a call. */
+export type BulkheadRejectReason = 'full' | 'queue-timeout';
+
+/** Events of a {@link Bulkhead}. */
+export interface BulkheadEvents {
+  /** A call was refused with a `BulkheadRejectedError`. */
+  rejected: {
+    /** The bulkhead's name. */
+    readonly name: string;
+    /** `'full'`: every place and the queue were taken; `'queue-timeout'`: it waited `queueTimeoutMs`. */
+    readonly reason: BulkheadRejectReason;
+    /** What the error says: about when the next place frees, in ms. */
+    readonly retryAfterMs: number;
+    /** How long it waited in the queue (0 when refused at once). */
+    readonly waitedMs: number;
+  };
+  /** A waiting call left the queue because its caller aborted. */
+  abandoned: {
+    /** The bulkhead's name. */
+    readonly name: string;
+    /** How long it had waited. */
+    readonly waitedMs: number;
+  };
+}
+
+/** What `stats()` reports. */
+export interface BulkheadStats {
+  /** Calls running now. */
+  readonly active: number;
+  /** Calls waiting for a place now. */
+  readonly queued: number;
+  /** The limit now (it moves when the limit is adaptive). */
+  readonly limit: number;
+  /** Places in the queue. */
+  readonly queueSize: number;
+  /** Calls refused since the bulkhead was made: full, or waited past `queueTimeoutMs`. */
+  readonly rejected: number;
+  /** Of `rejected`, those refused after waiting `queueTimeoutMs`. */
+  readonly queueTimeouts: number;
+  /** Waiting calls that left the queue because their caller aborted. */
+  readonly abandoned: number;
+}
+
+/**
+ * A {@link Policy} that lets at most `limit` calls run at once and up to `queue` more wait.
+ * Made by {@link bulkhead}.
+ */
+export interface Bulkhead extends Policy, EventSource<BulkheadEvents> {
+  readonly kind: 'bulkhead';
+  /** The bulkhead's name. */
+  readonly name: string;
+  /** The adaptive limit it runs on, or undefined when its limit is a fixed number. */
+  readonly adaptive: AdaptiveLimit | undefined;
+  /** Running and waiting calls, the limit, and the refusals so far. */
+  stats(): BulkheadStats;
+}
+
+interface Settings {
+  readonly name: string;
+  readonly limit: number | AdaptiveLimit;
+  readonly queue: number;
+  readonly queueTimeoutMs: number | undefined;
+  readonly clock: Clock;
+}
+
+/** Weight of the newest duration in the running mean that `retryAfterMs` is estimated from. */
+const MEAN_WEIGHT = 0.2;
+
+function isTimeout(error: unknown): boolean {
+  try {
+    return (error as { name?: unknown } | null)?.name === 'TimeoutError';
+  } catch {
+    return false;
+  }
+}
+
+class Limiter implements Bulkhead {
+  readonly kind = 'bulkhead' as const;
+  readonly name: string;
+  readonly adaptive: AdaptiveLimit | undefined;
+  readonly #s: Settings;
+  readonly #fixed: number;
+  readonly #events = new Emitter<BulkheadEvents>();
+  readonly #line = new WaitLine();
+  #active = 0;
+  #rejected = 0;
+  #queueTimeouts = 0;
+  #abandoned = 0;
+  /** Running mean of timed call durations; undefined until one finished. */
+  #meanMs: number | undefined;
+  /** When the first timed call started: the estimate before any call finished. */
+  #firstStart: number | undefined;
+  #timer: unknown;
+
+  constructor(s: Settings) {
+    this.#s = s;
+    this.name = s.name;
+    this.adaptive = typeof s.limit === 'number' ? undefined : s.limit;
+    this.#fixed = typeof s.limit === 'number' ? s.limit : 0;
+  }
+
+  on<K extends keyof BulkheadEvents>(event: K, listener: (payload: BulkheadEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  stats(): BulkheadStats {
+    return {
+      active: this.#active,
+      queued: this.#line.size,
+      limit: this.#limit(),
+      queueSize: this.#s.queue,
+      rejected: this.#rejected,
+      queueTimeouts: this.#queueTimeouts,
+      abandoned: this.#abandoned,
+    };
+  }
+
+  execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    const caller = options?.signal;
+    if (caller?.aborted) return Promise.reject(abortReason(caller));
+    const attempt = options?.attempt ?? 1;
+    // Nobody jumps the line: while calls wait, a newcomer waits behind them.
+    if (this.#active < this.#limit() && this.#line.size === 0) return this.#run(fn, caller, attempt);
+    if (this.#line.size < this.#s.queue) return this.#wait(fn, caller, attempt);
+    return this.#refuse('full', 0);
+  }
+
+  #limit(): number {
+    if (this.adaptive === undefined) return this.#fixed;
+    // A limit of your own may say anything; below 1 (or NaN) nothing would ever run again.
+    const current = this.adaptive.current;
+    if (!(current >= 1)) return 1;
+    return current;
+  }
+
+  #run<T>(fn: Work<T>, caller: AbortSignal | undefined, attempt: number): Promise<T> {
+    const inflight = ++this.#active;
+    // A fixed limit times only the calls that take its last place: only a full bulkhead needs
+    // the estimate behind retryAfterMs, and the clock stays off the path of a bulkhead with room.
+    const timed = this.adaptive !== undefined || inflight >= this.#fixed;
+    const start = timed ? this.#s.clock.now() : 0;
+    if (timed && this.#firstStart === undefined) this.#firstStart = start;
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn({ signal: caller ?? NEVER_ABORTED, attempt });
+    } catch (error) {
+      this.#done(timed, start, inflight, error, true);
+      return Promise.reject(error);
+    }
+    if (!isThenable(result)) {
+      this.#done(timed, start, inflight, undefined, false);
+      return Promise.resolve(result);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#done(timed, start, inflight, undefined, false);
+        return value;
+      },
+      (error: unknown) => {
+        this.#done(timed, start, inflight, error, true);
+        throw error;
+      },
+    );
+  }
+
+  /** A call ended: free its place, learn from it, and give places to the waiting calls. */
+  #done(timed: boolean, start: number, inflight: number, error: unknown, failed: boolean): void {
+    this.#active--;
+    if (timed) {
+      const durationMs = Math.max(0, this.#s.clock.now() - start);
+      if (!failed)
+        this.#meanMs =
+          this.#meanMs === undefined ? durationMs : this.#meanMs + (durationMs - this.#meanMs) * MEAN_WEIGHT;
+      // Only a success or a timeout says something about the dependency's capacity; any other
+      // failure (a refusal inside, a bug, the caller's abort) is left out.
+      if (this.adaptive !== undefined && (!failed || isTimeout(error))) {
+        try {
+          this.adaptive.record({ durationMs, inflight, dropped: failed });
+        } catch {
+          // A limit that throws must not keep the next call in the queue or change this outcome.
+        }
+      }
+    }
+    if (this.#line.size > 0) this.#admit();
+  }
+
+  #admit(): void {
+    const line = this.#line;
+    for (let head = line.head; head !== undefined && this.#active < this.#limit(); head = line.head) {
+      line.remove(head);
+      head.start();
+    }
+    if (line.size === 0) this.#disarm();
+  }
+
+  #wait<T>(fn: Work<T>, caller: AbortSignal | undefined, attempt: number): Promise<T> {
+    const clock = this.#s.clock;
+    const enteredAt = clock.now();
+    const timeoutMs = this.#s.queueTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = {
+        start: () => {
+          this.#run(fn, caller, attempt).then(resolve, reject);
+        },
+        fail: reject,
+        enteredAt,
+        deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : enteredAt + timeoutMs,
+        detach: noop,
+        prev: undefined,
+        next: undefined,
+        waiting: false,
+      };
+      this.#line.push(waiter);
+      if (caller !== undefined) {
+        waiter.detach = onAbort(caller, (reason) => {
+          if (!waiter.waiting) return;
+          this.#line.remove(waiter);
+          this.#abandoned++;
+          if (this.#events.listening('abandoned')) {
+            this.#events.emit('abandoned', { name: this.name, waitedMs: clock.now() - enteredAt });
+          }
+          reject(reason);
+          // Places only free when a call ends, so nobody behind it can start now; an empty
+          // line needs no timer.
+          if (this.#line.size === 0) this.#disarm();
+        });
+      }
+      if (timeoutMs !== undefined && this.#timer === undefined) this.#arm(clock.now());
+    });
+  }
+
+  /** One timer for the whole line: waiters leave in order, so the head's deadline is the earliest. */
+  #arm(now: number): void {
+    const head = this.#line.head;
+    if (head === undefined || head.deadline === Number.POSITIVE_INFINITY) return;
+    this.#timer = this.#s.clock.setTimeout(
+      () => this.#expire(),
+      Math.min(MAX_TIMER_MS, Math.max(0, head.deadline - now)),
+    );
+  }
+
+  #disarm(): void {
+    if (this.#timer === undefined) return;
+    this.#s.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #expire(): void {
+    this.#timer = undefined;
+    const now = this.#s.clock.now();
+    const line = this.#line;
+    for (let head = line.head; head !== undefined && head.deadline <= now; head = line.head) {
+      line.remove(head);
+      this.#queueTimeouts++;
+      const refusal = this.#refusal('queue-timeout', now - head.enteredAt);
+      head.fail(refusal);
+    }
+    this.#arm(now);
+  }
+
+  #refuse<T>(reason: BulkheadRejectReason, waitedMs: number): Promise<T> {
+    return rejectSoon(this.#refusal(reason, waitedMs));
+  }
+
+  #refusal(reason: BulkheadRejectReason, waitedMs: number): BulkheadRejectedError {
+    this.#rejected++;
+    const retryAfterMs = this.#retryAfterMs();
+    if (this.#events.listening('rejected')) {
+      this.#events.emit('rejected', { name: this.name, reason, retryAfterMs, waitedMs });
+    }
+    const policy = this.name;
+    const message =
+      reason === 'full'
+        ? `bulkhead "${policy}" is full (${this.#active} running, ${this.#line.size} waiting); retry in ${retryAfterMs} ms`
+        : `bulkhead "${policy}": waited ${Math.round(waitedMs)} ms in the queue without getting a place; retry in ${retryAfterMs} ms`;
+    return withoutStack(() => new BulkheadRejectedError({ policy, retryAfterMs }, message));
+  }
+
+  /**
+   * About when the next place frees: the mean duration of recent calls over the limit, since
+   * `limit` calls end in about one mean duration. Before any call finished, the time since the
+   * first one started. At least 1 ms, so a retry around a full bulkhead never spins.
+   */
+  #retryAfterMs(): number {
+    const mean = this.#meanMs ?? (this.#firstStart === undefined ? 0 : this.#s.clock.now() - this.#firstStart);
+    return Math.max(1, Math.ceil(mean / Math.max(1, this.#limit())));
+  }
+}
+
+function noop(): void {}
+
+/**
+ * The signal a call gets when its caller gave none: nobody can ever abort it, so a listener on it
+ * could never run, and it keeps none (a shared signal that kept them would grow with every call
+ * whose work forgets to remove its listener). Sharing it spares the ~150 ns of a controller per
+ * call, a third of what the bulkhead costs (bench/bulkhead.ts).
+ */
+const NEVER_ABORTED: AbortSignal = (() => {
+  const signal = new AbortController().signal;
+  Object.defineProperty(signal, 'addEventListener', { value: noop });
+  Object.defineProperty(signal, 'onabort', { get: () => null, set: noop });
+  return Object.freeze(signal);
+})();
+
+const KNOWN_OPTIONS = ['limit', 'queue', 'queueTimeoutMs', 'name', 'clock'] as const;
+const claimed = new WeakSet<AdaptiveLimit>();
+
+function bulkheadSettings(options: BulkheadOptions): Settings {
+  const where = 'bulkhead';
+  checkOptionsObject(where, options);
+  if (options === undefined) throw new TypeError(`${where}: options { limit } are required`);
+  checkKnownKeys(where, options, KNOWN_OPTIONS);
+  let limit: number | AdaptiveLimit;
+  if (isAdaptiveLimit(options.limit)) {
+    if (claimed.has(options.limit)) {
+      throw new TypeError(
+        `${where}: option "limit" is an adaptive limit another bulkhead already uses; make one adaptiveLimit() per bulkhead`,
+      );
+    }
+    limit = options.limit;
+  } else if (typeof options.limit === 'number') {
+    limit = intOption(where, 'limit', options.limit, 0, 1, 1_000_000);
+  } else {
+    throw new TypeError(
+      `${where}: option "limit" must be a whole number from 1 to 1000000 or an adaptiveLimit(); got ${describe(options.limit)}`,
+    );
+  }
+  const queue = intOption(where, 'queue', options.queue, 0, 0, 1_000_000);
+  let queueTimeoutMs: number | undefined;
+  if (options.queueTimeoutMs !== undefined) {
+    queueTimeoutMs = msOption(where, 'queueTimeoutMs', options.queueTimeoutMs);
+    if (queue === 0) {
+      throw new RangeError(`${where}: option "queueTimeoutMs" needs a queue; set "queue" to 1 or more, or drop it`);
+    }
+  }
+  const settings = {
+    name: nameOption(where, options.name, 'bulkhead'),
+    limit,
+    queue,
+    queueTimeoutMs,
+    clock: clockOption(where, options.clock),
+  };
+  if (typeof limit !== 'number') claimed.add(limit);
+  return settings;
+}
+
+/**
+ * A policy that lets at most `limit` calls run at once, so one slow dependency cannot take every
+ * socket, worker or byte of memory of the service. Up to `queue` more calls wait for a place in
+ * order; beyond that a call is refused at once with a `BulkheadRejectedError` (code
+ * `ERR_BULKHEAD_FULL`), which costs no stack trace. A waiting call whose caller aborts leaves the
+ * queue at once with the caller's reason; one that waits past `queueTimeoutMs` is refused.
+ *
+ * The refusal's `retryAfterMs` estimates when the next place frees: the mean duration of recent
+ * calls divided by the limit (at least 1 ms), so a retry around a full bulkhead waits instead of
+ * spinning. `limit` may be an {@link adaptiveLimit} that finds the right concurrency itself.
+ * A running call keeps its place until its work settles: pass its `signal` on so it can stop.
+ *
+ * @example
+ * ```ts
+ * import { BulkheadRejectedError } from 'bulwark';
+ * import { bulkhead } from 'bulwark/bulkhead';
+ *
+ * const reports = bulkhead({ name: 'reports', limit: 4, queue: 20, queueTimeoutMs: 5000 });
+ *
+ * try {
+ *   await reports.execute(({ signal }) => fetch('https://reports.example.com/render', { signal }));
+ * } catch (err) {
+ *   if (err instanceof BulkheadRejectedError) console.warn(`busy; try again in ${err.retryAfterMs} ms`);
+ *   else throw err;
+ * }
+ * ```
+ */
+export function bulkhead(options: BulkheadOptions): Bulkhead {
+  return new Limiter(bulkheadSettings(options));
+}
