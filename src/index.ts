@@ -33,6 +33,7 @@ export type {
   Bulkhead,
   BulkheadEvents,
   BulkheadOptions,
+  BulkheadSettings,
   BulkheadRejectReason,
   BulkheadStats,
 } from './bulkhead/index.js';

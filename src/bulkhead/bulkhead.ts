@@ -1,6 +1,7 @@
 import { abortReason, onAbort } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
 import { BulkheadRejectedError, describe, rejectSoon, withoutStack } from '../core/errors.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import {
   checkKnownKeys,
@@ -72,11 +73,14 @@ export interface BulkheadStats {
   readonly abandoned: number;
 }
 
+/** What {@link Bulkhead.configure} can change at run time. */
+export type BulkheadSettings = Pick<Partial<BulkheadOptions>, 'limit' | 'queue' | 'queueTimeoutMs'>;
+
 /**
  * A {@link Policy} that lets at most `limit` calls run at once and up to `queue` more wait.
  * Made by {@link bulkhead}.
  */
-export interface Bulkhead extends Policy, EventSource<BulkheadEvents> {
+export interface Bulkhead extends Policy, EventSource<BulkheadEvents>, Configurable<BulkheadSettings> {
   readonly kind: 'bulkhead';
   /** The bulkhead's name. */
   readonly name: string;
@@ -108,9 +112,8 @@ function isTimeout(error: unknown): boolean {
 class Limiter implements Bulkhead {
   readonly kind = 'bulkhead' as const;
   readonly name: string;
-  readonly adaptive: AdaptiveLimit | undefined;
-  readonly #s: Settings;
-  readonly #fixed: number;
+  #s: Settings;
+  #options: BulkheadOptions;
   readonly #events = new Emitter<BulkheadEvents>();
   readonly #line = new WaitLine();
   #active = 0;
@@ -123,11 +126,40 @@ class Limiter implements Bulkhead {
   #firstStart: number | undefined;
   #timer: unknown;
 
-  constructor(s: Settings) {
+  constructor(options: BulkheadOptions, s: Settings) {
+    this.#options = options;
     this.#s = s;
     this.name = s.name;
-    this.adaptive = typeof s.limit === 'number' ? undefined : s.limit;
-    this.#fixed = typeof s.limit === 'number' ? s.limit : 0;
+    if (typeof s.limit !== 'number') claimed.add(s.limit);
+  }
+
+  get adaptive(): AdaptiveLimit | undefined {
+    const { limit } = this.#s;
+    return typeof limit === 'number' ? undefined : limit;
+  }
+
+  configure(options: BulkheadSettings): void {
+    configureOne(this, options, 'bulkhead.configure');
+  }
+
+  /**
+   * Calls running keep their places and waiting calls their turn and deadline; a higher limit
+   * lets waiting calls in at once, a lower one waits for running calls to end.
+   */
+  [PREPARE_CONFIGURE](options: unknown): () => void {
+    const where = 'bulkhead.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, CONFIGURABLE);
+    const merged: BulkheadOptions = { ...this.#options, ...(options as BulkheadSettings) };
+    const next = bulkheadSettings(merged, this.adaptive);
+    return () => {
+      const previous = this.#s.limit;
+      if (typeof previous !== 'number' && previous !== next.limit) claimed.delete(previous);
+      if (typeof next.limit !== 'number') claimed.add(next.limit);
+      this.#options = merged;
+      this.#s = next;
+      if (this.#line.size > 0) this.#admit();
+    };
   }
 
   on<K extends keyof BulkheadEvents>(event: K, listener: (payload: BulkheadEvents[K]) => void): () => void {
@@ -157,9 +189,10 @@ class Limiter implements Bulkhead {
   }
 
   #limit(): number {
-    if (this.adaptive === undefined) return this.#fixed;
+    const { limit } = this.#s;
+    if (typeof limit === 'number') return limit;
     // A limit of your own may say anything; below 1 (or NaN) nothing would ever run again.
-    const current = this.adaptive.current;
+    const current = limit.current;
     if (!(current >= 1)) return 1;
     return current;
   }
@@ -168,7 +201,8 @@ class Limiter implements Bulkhead {
     const inflight = ++this.#active;
     // A fixed limit times only the calls that take its last place: only a full bulkhead needs
     // the estimate behind retryAfterMs, and the clock stays off the path of a bulkhead with room.
-    const timed = this.adaptive !== undefined || inflight >= this.#fixed;
+    const { limit } = this.#s;
+    const timed = typeof limit !== 'number' || inflight >= limit;
     const start = timed ? this.#s.clock.now() : 0;
     if (timed && this.#firstStart === undefined) this.#firstStart = start;
     let result: T | PromiseLike<T>;
@@ -204,9 +238,10 @@ class Limiter implements Bulkhead {
           this.#meanMs === undefined ? durationMs : this.#meanMs + (durationMs - this.#meanMs) * MEAN_WEIGHT;
       // Only a success or a timeout says something about the dependency's capacity; any other
       // failure (a refusal inside, a bug, the caller's abort) is left out.
-      if (this.adaptive !== undefined && (!failed || isTimeout(error))) {
+      const adaptive = this.adaptive;
+      if (adaptive !== undefined && (!failed || isTimeout(error))) {
         try {
-          this.adaptive.record({ durationMs, inflight, dropped: failed });
+          adaptive.record({ durationMs, inflight, dropped: failed });
         } catch {
           // A limit that throws must not keep the next call in the queue or change this outcome.
         }
@@ -334,16 +369,18 @@ const NEVER_ABORTED: AbortSignal = (() => {
 })();
 
 const KNOWN_OPTIONS = ['limit', 'queue', 'queueTimeoutMs', 'name', 'clock'] as const;
+const CONFIGURABLE = ['limit', 'queue', 'queueTimeoutMs'] as const;
 const claimed = new WeakSet<AdaptiveLimit>();
 
-function bulkheadSettings(options: BulkheadOptions): Settings {
+/** Checks every option; `own` is the adaptive limit the bulkhead being configured already holds. */
+function bulkheadSettings(options: BulkheadOptions, own?: AdaptiveLimit): Settings {
   const where = 'bulkhead';
   checkOptionsObject(where, options);
   if (options === undefined) throw new TypeError(`${where}: options { limit } are required`);
   checkKnownKeys(where, options, KNOWN_OPTIONS);
   let limit: number | AdaptiveLimit;
   if (isAdaptiveLimit(options.limit)) {
-    if (claimed.has(options.limit)) {
+    if (claimed.has(options.limit) && options.limit !== own) {
       throw new TypeError(
         `${where}: option "limit" is an adaptive limit another bulkhead already uses; make one adaptiveLimit() per bulkhead`,
       );
@@ -364,15 +401,13 @@ function bulkheadSettings(options: BulkheadOptions): Settings {
       throw new RangeError(`${where}: option "queueTimeoutMs" needs a queue; set "queue" to 1 or more, or drop it`);
     }
   }
-  const settings = {
+  return {
     name: nameOption(where, options.name, 'bulkhead'),
     limit,
     queue,
     queueTimeoutMs,
     clock: clockOption(where, options.clock),
   };
-  if (typeof limit !== 'number') claimed.add(limit);
-  return settings;
 }
 
 /**
@@ -386,6 +421,7 @@ function bulkheadSettings(options: BulkheadOptions): Settings {
  * calls divided by the limit (at least 1 ms), so a retry around a full bulkhead waits instead of
  * spinning. `limit` may be an {@link adaptiveLimit} that finds the right concurrency itself.
  * A running call keeps its place until its work settles: pass its `signal` on so it can stop.
+ * `configure({ limit, queue, queueTimeoutMs })` changes them at run time, keeping every call.
  *
  * @example
  * ```ts
@@ -403,5 +439,5 @@ function bulkheadSettings(options: BulkheadOptions): Settings {
  * ```
  */
 export function bulkhead(options: BulkheadOptions): Bulkhead {
-  return new Limiter(bulkheadSettings(options));
+  return new Limiter(options, bulkheadSettings(options));
 }

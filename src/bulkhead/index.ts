@@ -14,5 +14,12 @@ export type {
   AdaptiveLimitStats,
 } from './adaptive.js';
 export { adaptiveLimit } from './adaptive.js';
-export type { Bulkhead, BulkheadEvents, BulkheadOptions, BulkheadRejectReason, BulkheadStats } from './bulkhead.js';
+export type {
+  Bulkhead,
+  BulkheadEvents,
+  BulkheadOptions,
+  BulkheadRejectReason,
+  BulkheadSettings,
+  BulkheadStats,
+} from './bulkhead.js';
 export { bulkhead } from './bulkhead.js';

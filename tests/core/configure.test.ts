@@ -108,3 +108,24 @@ describe('configure', () => {
     expect([a.ms, b.ms, registry.get('c').ms, registry.get('d').ms]).toEqual([200, 300, 400, 500]);
   });
 });
+
+describe('configure a bulkhead', () => {
+  it('keeps running and waiting calls; a higher limit lets waiting calls in at once', async () => {
+    const { bulkhead } = await import('bulwark/bulkhead');
+    const pool = bulkhead({ name: 'pool', limit: 1, queue: 5 });
+    const release: Array<() => void> = [];
+    const hold = () => new Promise<void>((resolve) => release.push(resolve));
+    const calls = [pool.execute(hold), pool.execute(hold), pool.execute(hold)];
+    expect(pool.stats()).toMatchObject({ active: 1, queued: 2, limit: 1 });
+    expect(() => pool.configure({ limit: 0 })).toThrow(/option "limit" must be a whole number from 1/);
+    expect(() => pool.configure({ name: 'x' } as never)).toThrow(/unknown option "name"/);
+    expect(pool.stats()).toMatchObject({ active: 1, queued: 2, limit: 1 });
+    pool.configure({ limit: 3 });
+    expect(pool.stats()).toMatchObject({ active: 3, queued: 0, limit: 3 });
+    pool.configure({ limit: 1, queue: 0 });
+    expect(pool.stats()).toMatchObject({ active: 3, limit: 1, queueSize: 0 });
+    for (const r of release) r();
+    await Promise.all(calls);
+    expect(pool.stats()).toMatchObject({ active: 0, queued: 0 });
+  });
+});
