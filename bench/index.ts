@@ -1,6 +1,7 @@
 /** `npm run bench`: every comparison with the anchors, in one run, then one table of ratios. */
 
 import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } from './breaker.ts';
+import { measureConfigLoading } from './config-load.ts';
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
@@ -24,4 +25,5 @@ printResults(results);
 printStatusCost(results.cases);
 printMemory(await measureBreakerMemory());
 printHealthLoad(await measureHealthLoad());
+measureConfigLoading();
 await measureWatching();
