@@ -195,3 +195,23 @@ describe('${VAR} expansion', () => {
     expect(error.issues[0]?.message).toMatch(/NOPE is not set.*also used by 9999 more settings/);
   });
 });
+
+describe('loading time grows linearly with the number of settings', () => {
+  const flat = (n: number) => Array.from({ length: n }, (_, i) => `key${i}: value-${i}`).join('\n');
+  const timeToLoad = (n: number): number => {
+    const file = files.write(`flat-${n}.yaml`, flat(n));
+    const started = performance.now();
+    const config = loadConfig({ schema: records, env: {}, files: [file] });
+    const ms = performance.now() - started;
+    expect(Object.keys(config)).toHaveLength(n);
+    return ms;
+  };
+
+  it('four times the settings take about four times as long, not sixteen', () => {
+    timeToLoad(2_000); // warm up the parser and zod
+    const small = Math.min(timeToLoad(10_000), timeToLoad(10_000));
+    const large = timeToLoad(40_000);
+    // Linear gives 4; the quadratic loader gave 16 and more (40,000 keys took minutes).
+    expect(large / small).toBeLessThan(9);
+  }, 60_000);
+});
