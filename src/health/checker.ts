@@ -89,7 +89,11 @@ export interface HealthChecker extends EventSource<HealthCheckerEvents> {
   register(name: string, check: HealthCheck, options?: RegisterOptions): () => void;
   /** Runs every check now, then each on its own interval (with jitter). Calling it again does nothing. */
   start(): void;
-  /** Ends the loop and resolves when the runs in flight have completed or timed out. */
+  /**
+   * Ends the loop at once: timers are cleared, the signals of runs in flight are aborted (their
+   * results are not recorded) and the promise settles without waiting for any check or timeout,
+   * so `await health.stop()` never hangs, on a FakeClock or a real one.
+   */
   stop(): Promise<void>;
   /** The current snapshot of a view (no group: every check); the same frozen object until something changes. */
   status(group?: HealthGroup): HealthSnapshot;
@@ -139,7 +143,8 @@ class Checker implements HealthChecker {
   readonly #redact: (text: string) => string;
   readonly #events = new Emitter<HealthCheckerEvents>();
   readonly #entries = new Map<string, Entry>();
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Ends a run in flight at once: aborts its signal, records nothing. */
+  readonly #inFlight = new Set<(reason: unknown) => void>();
   readonly #snapshotListeners: Array<() => void> = [];
   readonly #signalHooks = new Set<() => void>();
   #snapshots = new Map<HealthGroup | undefined, HealthSnapshot>();
@@ -224,7 +229,8 @@ class Checker implements HealthChecker {
     this.#running = false;
     for (const entry of this.#entries.values()) this.#clearTimers(entry);
     for (const remove of [...this.#signalHooks]) remove();
-    await Promise.all(this.#inFlight);
+    const reason = new DOMException('the health checker was stopped', 'AbortError');
+    for (const cancel of [...this.#inFlight]) cancel(reason);
   }
 
   status(group?: HealthGroup): HealthSnapshot {
@@ -338,19 +344,22 @@ class Checker implements HealthChecker {
     const started = clock.now();
     const controller = new AbortController();
     let finished = false;
-    let completeRun: () => void = noop;
-    const run = new Promise<void>((resolve) => {
-      completeRun = resolve;
-    });
-    this.#inFlight.add(run);
-    const finish = (outcome: Outcome) => {
-      if (finished) return;
+    const end = (): boolean => {
+      if (finished) return false;
       finished = true;
       clock.clearTimeout(timer);
-      this.#inFlight.delete(run);
-      completeRun();
-      if (!entry.removed) this.#record(entry, outcome, clock.now() - started);
+      this.#inFlight.delete(cancel);
+      return true;
     };
+    const finish = (outcome: Outcome) => {
+      if (end() && !entry.removed) this.#record(entry, outcome, clock.now() - started);
+    };
+    // stop(): the run ends now, unrecorded; the check's own promise may still settle later
+    // (entry.busy keeps a restarted loop from overlapping it).
+    const cancel = (reason: unknown) => {
+      if (end()) controller.abort(reason);
+    };
+    this.#inFlight.add(cancel);
     const timer = clock.setTimeout(() => {
       controller.abort(new TimeoutError(`health check "${entry.name}" timed out after ${timeoutMs} ms`, { timeoutMs }));
       finish(failed(`timed out after ${timeoutMs} ms`));
