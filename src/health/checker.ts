@@ -3,11 +3,13 @@
  * outcome, and publishes a snapshot (and the handler's bytes) whenever one changes. Reading the
  * status never runs a check, awaits, or allocates.
  */
+import type { Server } from 'node:http';
 import { wallClockNow } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource, type Unsubscribe } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, functionOption, msOption } from '../core/options.js';
 import { createRedactor } from '../logger/redact/redactor.js';
+import { drainServer, serverOption } from './drain.js';
 import { createHandler, type HealthHandler, type HealthHandlerOptions } from './handler.js';
 import {
   type CheckerSettings,
@@ -67,6 +69,13 @@ export interface HealthCheckerEvents {
 export interface ShutdownOptions {
   /** How long readiness reports `fail` before `shutdown` resolves, in ms (default 10000). */
   readonly drainMs?: number | undefined;
+  /**
+   * The application's node:http (or https) server, drained so that no request is dropped: while
+   * draining, every response says `Connection: close`; at the end the server is closed (new
+   * connections refused, idle sockets closed) and `shutdown` resolves once the requests in flight
+   * have ended. Make `drainMs` longer than the server's `keepAliveTimeout` (5 s by default).
+   */
+  readonly server?: Server | undefined;
 }
 
 /** Options of `handleSignals`. */
@@ -252,15 +261,17 @@ class Checker implements HealthChecker {
 
   shutdown(options?: ShutdownOptions): Promise<void> {
     const drainMs = shutdownDrain('shutdown', options);
+    const server = serverOption('shutdown', options?.server);
     if (this.#shutdown !== undefined) return this.#shutdown;
     this.#draining = true;
     this.#log('info', 'health: draining, readiness now fails', { drainMs });
     this.#publish();
+    const drain = server === undefined ? undefined : drainServer(server);
     this.#shutdown = new Promise<void>((resolve) => {
       this.#s.clock.setTimeout(() => {
-        // In-flight runs are bounded by their timeouts and hold no timer that keeps the process up.
         void this.stop();
-        resolve();
+        if (drain === undefined) resolve();
+        else void drain.close().then(resolve);
       }, drainMs);
     });
     return this.#shutdown;
@@ -269,9 +280,10 @@ class Checker implements HealthChecker {
   handleSignals(options?: HandleSignalsOptions): () => void {
     const where = 'handleSignals';
     checkOptionsObject(where, options);
-    checkKnownKeys(where, options ?? {}, ['signals', 'drainMs', 'onShutdown', 'exit']);
+    checkKnownKeys(where, options ?? {}, ['signals', 'drainMs', 'server', 'onShutdown', 'exit']);
     const o = options ?? {};
     const drainMs = shutdownDrain(where, { drainMs: o.drainMs });
+    const server = serverOption(where, o.server);
     const signals = o.signals ?? ['SIGTERM'];
     if (
       !Array.isArray(signals) ||
@@ -291,7 +303,7 @@ class Checker implements HealthChecker {
     const listener = (signal: NodeJS.Signals) => {
       if (handling) return;
       handling = true;
-      this.shutdown({ drainMs })
+      this.shutdown({ drainMs, server })
         .then(() => onShutdown?.())
         .catch((error: unknown) =>
           this.#log('warn', 'health: onShutdown failed', { error: fromThrown(error, this.#redact).output }),
@@ -460,7 +472,7 @@ class Checker implements HealthChecker {
 
 function shutdownDrain(where: string, options: ShutdownOptions | undefined): number {
   checkOptionsObject(where, options);
-  if (where === 'shutdown') checkKnownKeys(where, options ?? {}, ['drainMs']);
+  if (where === 'shutdown') checkKnownKeys(where, options ?? {}, ['drainMs', 'server']);
   const drainMs = options?.drainMs;
   return drainMs === undefined ? 10_000 : msOption(where, 'drainMs', drainMs, true);
 }
