@@ -6,7 +6,7 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { type DataProblem, DEPTH_MESSAGE, toData } from './data.js';
 import { MAX_DEPTH } from './limits.js';
-import { formatPath, type Path } from './paths.js';
+import type { Path } from './paths.js';
 
 /**
  * A parsed file: its value (clean data, see `toData`), the line of each key path, what kept it
@@ -39,36 +39,42 @@ function lineMap(
   tooDeep?: DataProblem[],
 ): Map<string, number> {
   const lines = new Map<string, number>();
-  const walk = (node: unknown, path: (string | number)[]): void => {
+  // `at` is formatPath(path), built as the walk goes down: one string per key, not one per level.
+  const walk = (node: unknown, path: (string | number)[], at: string): void => {
     if (path.length >= MAX_DEPTH) {
-      if ((isMap(node) || isSeq(node)) && tooDeep?.length === 0) tooDeep.push({ path, message: DEPTH_MESSAGE });
+      if ((isMap(node) || isSeq(node)) && tooDeep?.length === 0)
+        tooDeep.push({ path: [...path], message: DEPTH_MESSAGE });
       return;
     }
     if (isMap(node)) {
       const seen = duplicates ? new Set<string>() : undefined;
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key.value : undefined;
-        if (typeof key !== 'string' && typeof key !== 'number') continue;
-        const child = [...path, String(key)];
+        const raw = isScalar(pair.key) ? pair.key.value : undefined;
+        if (typeof raw !== 'string' && typeof raw !== 'number') continue;
+        const key = String(raw);
+        const childAt = at === '' ? key : `${at}.${key}`;
         const range = (pair.key as Node).range;
         const line = range ? counter.linePos(range[0]).line : undefined;
-        if (seen?.has(String(key))) {
-          duplicates?.push({ line: line ?? 0, message: `Map keys must be unique; "${String(key)}" is repeated` });
-        }
-        seen?.add(String(key));
-        if (line !== undefined) lines.set(formatPath(child), line);
-        walk(pair.value, child);
+        if (seen?.has(key))
+          duplicates?.push({ line: line ?? 0, message: `Map keys must be unique; "${key}" is repeated` });
+        seen?.add(key);
+        if (line !== undefined) lines.set(childAt, line);
+        path.push(key);
+        walk(pair.value, path, childAt);
+        path.pop();
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, index) => {
-        const child = [...path, index];
+        const childAt = `${at}[${index}]`;
         const range = (item as Node | null)?.range;
-        if (range) lines.set(formatPath(child), counter.linePos(range[0]).line);
-        walk(item, child);
+        if (range) lines.set(childAt, counter.linePos(range[0]).line);
+        path.push(index);
+        walk(item, path, childAt);
+        path.pop();
       });
     }
   };
-  walk(root, []);
+  walk(root, [], '');
   return lines;
 }
 
