@@ -69,7 +69,17 @@ export function stdoutSink(): Sink {
   return streamSink(process.stdout);
 }
 
-/** A {@link Sink} appending to a file, counting the lines a full disk cut or lost. */
+/**
+ * A {@link Sink} appending to a file, counting the lines a full disk cut or lost.
+ *
+ * @example
+ * ```ts
+ * import { type FileSink, fileSink } from 'bulwark/logger';
+ *
+ * const sink: FileSink = fileSink('/var/log/app/audit.jsonl');
+ * if (sink.failures > 0) console.warn(`${sink.failures} audit lines were cut or lost`);
+ * ```
+ */
 export interface FileSink extends Sink {
   /** Lines that could not be written whole when logged (a full disk): cut, or not written at all. */
   readonly failures: number;
@@ -140,7 +150,14 @@ export function fileSink(path: string): FileSink {
       }
     },
     close() {
-      if (fd !== undefined) closeSync(fd);
+      if (fd === undefined) return;
+      try {
+        // Last chance to complete a line a full disk cut.
+        if (rest !== undefined) rest = writeAll(fd, rest);
+      } catch {
+        // Still no room: the fragment stays, already counted.
+      }
+      closeSync(fd);
       fd = undefined;
     },
   };
