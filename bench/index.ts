@@ -15,6 +15,7 @@ import {
   bulkheadSuite,
   printBulkheadCost,
 } from './bulkhead.ts';
+import { measureConfigLoading } from './config-load.ts';
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites, runSuitesCpu } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
@@ -48,4 +49,5 @@ printBulkheadCost(results);
 printMemory(await measureBreakerMemory());
 printTimeoutMemory(await measureTimeoutMemory());
 printHealthLoad(await measureHealthLoad());
+measureConfigLoading();
 await measureWatching();
