@@ -60,7 +60,7 @@ describe('layers', () => {
       if (inMetrics) {
         // Value imports of another module would pull its implementation into the bundle.
         for (const m of text.matchAll(
-          /^import (?!type )[^;]*?from ['"]\.\.\/(breaker|retry|timeout|health|config|logger)\//gm,
+          /^import (?!type )[^;]*?from ['"]\.\.\/(breaker|retry|timeout|rate-limit|fallback|hedge|health|config|logger)\//gm,
         ))
           offenders.push(`${relative(root, file)} imports ${m[1]} at run time`);
       }
