@@ -1,5 +1,5 @@
-import { abortReason, ownedController } from '../core/abort.js';
-import { followCaller } from '../core/attempt.js';
+import { abortReason } from '../core/abort.js';
+import { passThroughContext, untilAborted } from '../core/context.js';
 import { describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, functionOption, nameOption } from '../core/options.js';
@@ -132,25 +132,19 @@ class Fallback<R> implements FallbackPolicy<R> {
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T | R> {
     const caller = options?.signal;
     if (caller?.aborted) return Promise.reject(abortReason(caller));
-    const controller = ownedController();
-    const context: ExecuteContext = { signal: controller.signal, attempt: options?.attempt ?? 1 };
+    const context = passThroughContext(caller, options?.attempt ?? 1);
     let result: T | PromiseLike<T>;
     try {
       result = fn(context);
     } catch (err) {
-      return this.#answer(err, context, caller, controller);
+      return this.#answer(err, context, caller);
     }
     if (!isThenable(result)) return Promise.resolve(result);
-    const settled = caller === undefined ? Promise.resolve(result) : followCaller(result, caller, controller);
-    return settled.then(undefined, (err: unknown) => this.#answer(err, context, caller, controller));
+    const settled = caller === undefined ? Promise.resolve(result) : untilAborted(result, caller);
+    return settled.then(undefined, (err: unknown) => this.#answer(err, context, caller));
   }
 
-  #answer(
-    error: unknown,
-    context: ExecuteContext,
-    caller: AbortSignal | undefined,
-    controller: AbortController,
-  ): Promise<R> {
+  #answer(error: unknown, context: ExecuteContext, caller: AbortSignal | undefined): Promise<R> {
     // The caller gave up: a fallback answer would go to nobody, and must not look like success.
     if (caller?.aborted) return Promise.reject(error);
     const { when, to } = this.#settings;
@@ -173,7 +167,7 @@ class Fallback<R> implements FallbackPolicy<R> {
       return Promise.reject(err);
     }
     if (!isThenable(answer)) return Promise.resolve(answer);
-    const settled = caller === undefined ? Promise.resolve(answer) : followCaller(answer, caller, controller);
+    const settled = caller === undefined ? Promise.resolve(answer) : untilAborted(answer, caller);
     return settled.then(undefined, (err: unknown) => {
       this.#failures++;
       throw err;

@@ -85,7 +85,7 @@ function lostReason(name: string): DOMException {
   return new DOMException(`hedge "${name}": another attempt succeeded first`, 'AbortError');
 }
 
-/** One call: its attempts, the timer for the next, and how it settles. */
+/** One call: its attempts, and how it settles. Its next attempt is scheduled by the policy. */
 class Race<T> {
   readonly #policy: Hedge;
   readonly #fn: Work<T>;
@@ -95,9 +95,11 @@ class Race<T> {
   readonly #controllers: AbortController[] = [];
   #running = 0;
   #firstError: { error: unknown } | undefined;
-  #timer: unknown;
-  #settled = false;
   #detachCaller: () => void = noop;
+  /** When the next attempt is due (clock time), while the race waits in the policy's queue. */
+  due = 0;
+  queued = false;
+  settled = false;
 
   constructor(policy: Hedge, fn: Work<T>, attempt: number, resolve: (v: T) => void, reject: (r: unknown) => void) {
     this.#policy = policy;
@@ -109,22 +111,18 @@ class Race<T> {
 
   start(caller: AbortSignal | undefined): void {
     if (caller !== undefined) this.#detachCaller = onAbort(caller, (reason) => this.#finish(false, reason, -1));
-    this.#launch();
+    this.launch();
   }
 
-  #launch(): void {
+  /** Starts the next attempt; the policy calls it again when the attempt is still out after delayMs. */
+  launch(): void {
     const policy = this.#policy;
     const index = this.#controllers.length;
     const controller = ownedController();
     this.#controllers.push(controller);
     this.#running++;
     if (index > 0) policy.hedged(index + 1);
-    if (this.#controllers.length < policy.maxAttempts) {
-      this.#timer = policy.clock.setTimeout(() => {
-        this.#timer = undefined;
-        if (!this.#settled) this.#launch();
-      }, policy.delayMs);
-    }
+    if (this.#controllers.length < policy.maxAttempts) policy.schedule(this);
     let result: T | PromiseLike<T>;
     try {
       result = this.#fn({ signal: controller.signal, attempt: this.#attempt });
@@ -143,7 +141,7 @@ class Race<T> {
   }
 
   #failed(error: unknown): void {
-    if (this.#settled) return;
+    if (this.settled) return;
     this.#firstError ??= { error };
     this.#running--;
     // A failure is no reason to hedge (that is retry's job): once every attempt started so far
@@ -152,13 +150,10 @@ class Race<T> {
   }
 
   #finish(ok: boolean, outcome: unknown, winner: number): void {
-    if (this.#settled) return;
-    this.#settled = true;
+    if (this.settled) return;
+    this.settled = true;
     this.#detachCaller();
-    if (this.#timer !== undefined) {
-      this.#policy.clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#policy.unschedule(this);
     // Every attempt but the winner stops: losers after a success, all of them on the caller's abort.
     const reason = ok ? lostReason(this.#policy.name) : outcome;
     this.#controllers.forEach((controller, i) => {
@@ -175,6 +170,14 @@ class Race<T> {
 
 function noop(): void {}
 
+/** The part of a race the policy's queue sees. */
+interface Scheduled {
+  due: number;
+  queued: boolean;
+  readonly settled: boolean;
+  launch(): void;
+}
+
 class Hedge implements HedgePolicy {
   readonly kind = 'hedge' as const;
   readonly name: string;
@@ -185,6 +188,16 @@ class Hedge implements HedgePolicy {
   #calls = 0;
   #hedges = 0;
   #won = 0;
+  /**
+   * Races waiting for their next attempt, in due order: every delay is the same `delayMs` and
+   * time only moves forward, so appending keeps the order. One timer, armed for the head, serves
+   * every call in flight; it is cleared as soon as no race waits, so an idle policy has none.
+   */
+  #queue: Scheduled[] = [];
+  #head = 0;
+  #waiting = 0;
+  #timer: unknown;
+  #firing = false;
 
   constructor(settings: Settings) {
     this.name = settings.name;
@@ -211,6 +224,66 @@ class Hedge implements HedgePolicy {
   won(attempt: number): void {
     this.#won++;
     if (this.#events.listening('won')) this.#events.emit('won', { name: this.name, attempt });
+  }
+
+  /** Queues `race` for another attempt `delayMs` from now. @internal */
+  schedule(race: Scheduled): void {
+    race.due = this.clock.now() + this.delayMs;
+    race.queued = true;
+    this.#queue.push(race);
+    this.#waiting++;
+    if (this.#timer === undefined && !this.#firing) this.#arm(this.delayMs);
+  }
+
+  /** A race settled: it no longer waits; with no race waiting, the timer goes. @internal */
+  unschedule(race: Scheduled): void {
+    if (!race.queued) return;
+    race.queued = false;
+    if (--this.#waiting > 0 || this.#firing) return;
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue = [];
+    this.#head = 0;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = this.clock.setTimeout(() => this.#fire(), ms);
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    const now = this.clock.now();
+    const queue = this.#queue;
+    // Launches below may queue their race again (appended, due later) or settle races; neither
+    // arms the timer or resets the queue until the loop is done.
+    this.#firing = true;
+    try {
+      while (this.#head < queue.length) {
+        const race = queue[this.#head] as Scheduled;
+        if (!race.queued) {
+          this.#head++;
+          continue;
+        }
+        if (race.due > now) break;
+        this.#head++;
+        race.queued = false;
+        this.#waiting--;
+        race.launch();
+      }
+    } finally {
+      this.#firing = false;
+    }
+    if (this.#waiting === 0) {
+      this.#queue = [];
+      this.#head = 0;
+      return;
+    }
+    if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
+    }
+    const next = this.#queue[this.#head] as Scheduled;
+    this.#arm(next.due - now);
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {

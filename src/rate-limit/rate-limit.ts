@@ -1,6 +1,6 @@
-import { abortReason, onAbort } from '../core/abort.js';
-import { runAttempt } from '../core/attempt.js';
+import { abortReason } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
+import { runPassThrough, untilAborted } from '../core/context.js';
 import { describe, RateLimitedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import {
@@ -202,7 +202,7 @@ class RateLimiter implements RateLimitPolicy {
       if (shared.events.listening('rejected')) {
         shared.events.emit('rejected', { name: this.name, key: this.key, retryAfterMs: decision.waitMs });
       }
-      return Promise.reject(new RateLimitedError({ policy: this.name, retryAfterMs: decision.waitMs }));
+      return Promise.reject(refusal(this.name, decision.waitMs));
     }
     shared.granted++;
     if (shared.events.listening('granted')) {
@@ -214,7 +214,7 @@ class RateLimiter implements RateLimitPolicy {
       });
     }
     if (decision.waitMs > 0) return this.#waitThenRun(decision.waitMs, fn, options);
-    return runAttempt(fn, options?.attempt ?? 1, options?.signal);
+    return runPassThrough(fn, options);
   }
 
   async #waitThenRun<T>(waitMs: number, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
@@ -227,36 +227,34 @@ class RateLimiter implements RateLimitPolicy {
     } finally {
       shared.waiting--;
     }
-    return runAttempt(fn, options?.attempt ?? 1, options?.signal);
+    return runPassThrough(fn, options);
   }
 
   /** An asynchronous store (Redis): the caller's abort settles the call at once, whatever the store does. */
   #afterStore<T>(answer: PromiseLike<RateDecision>, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
     const caller = options?.signal;
-    const decided = Promise.resolve(answer);
-    if (caller === undefined) return decided.then((decision) => this.#decided(decision, fn, options));
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const detach = onAbort(caller, (reason) => {
-        if (settled) return;
-        settled = true;
-        reject(reason);
-      });
-      decided.then(
-        (decision) => {
-          if (settled) return;
-          settled = true;
-          detach();
-          this.#decided(decision, fn, options).then(resolve, reject);
-        },
-        (err: unknown) => {
-          if (settled) return;
-          settled = true;
-          detach();
-          reject(err);
-        },
-      );
-    });
+    const decided = caller === undefined ? Promise.resolve(answer) : untilAborted(answer, caller);
+    return decided.then((decision) => this.#decided(decision, fn, options));
+  }
+}
+
+type StackLimited = { stackTraceLimit?: unknown };
+
+/**
+ * The refusal, made without a stack trace. Refusals come in floods exactly when a service is
+ * overloaded, and capturing the stack is most of their cost (about 5x the whole refusal); the
+ * message names the limiter, which is what a reader needs.
+ */
+function refusal(policy: string, retryAfterMs: number): RateLimitedError {
+  const errorClass = Error as StackLimited;
+  const limit = errorClass.stackTraceLimit;
+  // Only where the engine has the knob (V8: Node, Deno, Chrome, workers); elsewhere a plain error.
+  if (typeof limit !== 'number') return new RateLimitedError({ policy, retryAfterMs });
+  errorClass.stackTraceLimit = 0;
+  try {
+    return new RateLimitedError({ policy, retryAfterMs });
+  } finally {
+    errorClass.stackTraceLimit = limit;
   }
 }
 

@@ -203,3 +203,88 @@ describe('hedge', () => {
     expect(() => hedge(options as never)).toThrow(message);
   });
 });
+
+describe('hedge: many calls in flight share one timer', () => {
+  interface Plan {
+    readonly startAt: number;
+    readonly attempts: ReadonlyArray<{ readonly at: number; readonly ok: boolean }>;
+  }
+
+  /** What one call should do, on its own: when each attempt starts, and how it settles. */
+  function model(plan: Plan, delayMs: number, maxAttempts: number) {
+    const starts: number[] = [plan.startAt];
+    const ended = new Set<number>();
+    for (;;) {
+      const running = starts
+        .map((s, i) => ({ i, end: s + (plan.attempts[i]?.at ?? 0) }))
+        .filter(({ i }) => !ended.has(i))
+        .sort((a, b) => a.end - b.end || a.i - b.i);
+      const nextLaunch =
+        starts.length < maxAttempts ? plan.startAt + starts.length * delayMs : Number.POSITIVE_INFINITY;
+      const first = running[0];
+      if (first === undefined) throw new Error('unreachable: a call always has an attempt running');
+      if (nextLaunch < first.end) {
+        starts.push(nextLaunch);
+        continue;
+      }
+      if (plan.attempts[first.i]?.ok) return { starts, outcome: `won by ${first.i}`, at: first.end };
+      ended.add(first.i);
+      if (ended.size === starts.length) {
+        const firstFailure = [...ended][0] as number;
+        return { starts, outcome: `failed with ${firstFailure}`, at: first.end };
+      }
+    }
+  }
+
+  it('over any mix of concurrent calls: each attempt starts exactly delayMs after the one before, the outcome matches a call run alone, and no timer is left', async () => {
+    const attempt = fc.record({ at: fc.integer({ min: 0, max: 200 }).map((n) => n * 2 + 1), ok: fc.boolean() });
+    const plan = fc.record({
+      startAt: fc.integer({ min: 0, max: 150 }).map((n) => n * 2),
+      attempts: fc.array(attempt, { minLength: 3, maxLength: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(plan, { minLength: 1, maxLength: 12 }),
+        async (maxAttempts, plans) => {
+          const delayMs = 100;
+          const clock = new FakeClock();
+          const policy = hedge({ delayMs, maxAttempts, clock });
+          const starts = plans.map(() => [] as number[]);
+          const results = plans.map(() => undefined as undefined | { outcome: string; at: number });
+          for (const [c, p] of plans.entries()) {
+            clock.setTimeout(() => {
+              void policy
+                .execute(({ signal }) => {
+                  const i = starts[c]?.length ?? 0;
+                  starts[c]?.push(clock.now());
+                  const step = p.attempts[i] as { at: number; ok: boolean };
+                  return new Promise<number>((resolve, reject) => {
+                    const handle = clock.setTimeout(() => (step.ok ? resolve(i) : reject(i)), step.at);
+                    // A loser stops its work when its signal aborts, as fetch would.
+                    signal.addEventListener('abort', () => clock.clearTimeout(handle), { once: true });
+                  });
+                })
+                .then(
+                  (i) => {
+                    results[c] = { outcome: `won by ${i}`, at: clock.now() };
+                  },
+                  (i: unknown) => {
+                    results[c] = { outcome: `failed with ${String(i)}`, at: clock.now() };
+                  },
+                );
+            }, p.startAt);
+          }
+          await clock.runAll();
+          for (const [c, p] of plans.entries()) {
+            const expected = model(p, delayMs, maxAttempts);
+            expect({ starts: starts[c], ...results[c] }, `call ${c}`).toEqual(expected);
+          }
+          expect(clock.pendingTimers).toBe(0);
+          expect(policy.stats().calls).toBe(plans.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -281,3 +281,14 @@ describe('memoryRateLimitStore', () => {
     expect(() => memoryRateLimitStore({ size: 1 } as never)).toThrow('unknown option "size"');
   });
 });
+
+describe('refusals are cheap', () => {
+  it('a RateLimitedError is made without capturing a stack, and Error.stackTraceLimit is left as it was', async () => {
+    const before = Error.stackTraceLimit;
+    const limiter = rateLimit({ name: 'cheap', limit: 1, windowMs: 1000, clock: new FakeClock() });
+    await limiter.execute(() => 1);
+    const err = (await limiter.execute(() => 2).catch((e: unknown) => e)) as Error;
+    expect(err.stack).toBe('RateLimitedError: rate limit "cheap" reached; retry in 1000 ms');
+    expect(Error.stackTraceLimit).toBe(before);
+  });
+});
