@@ -2,7 +2,7 @@ import { abortOwned, abortReason, onAbort, ownedController } from '../core/abort
 import type { Clock } from '../core/clock.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, intOption, msOption, nameOption } from '../core/options.js';
-import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
 
 /** Options of {@link hedge}. */
 export interface HedgeOptions {
@@ -85,6 +85,34 @@ function lostReason(name: string): DOMException {
   return new DOMException(`hedge "${name}": another attempt succeeded first`, 'AbortError');
 }
 
+/**
+ * One attempt, and the context its work receives. Its controller is made when the work reads
+ * the signal (creating an AbortController costs more than the rest of a hedged call); an attempt
+ * aborted before then hands out an aborted signal if it is ever read.
+ */
+class Attempt implements ExecuteContext {
+  readonly attempt: number;
+  #controller: AbortController | undefined;
+  #aborted: { reason: unknown } | undefined;
+
+  constructor(attempt: number) {
+    this.attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = ownedController();
+      if (this.#aborted !== undefined) abortOwned(this.#controller, this.#aborted.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#controller !== undefined) abortOwned(this.#controller, reason);
+    else this.#aborted ??= { reason };
+  }
+}
+
 /** One call: its attempts, and how it settles. Its next attempt is scheduled by the policy. */
 class Race<T> {
   readonly #policy: Hedge;
@@ -92,7 +120,7 @@ class Race<T> {
   readonly #attempt: number;
   readonly #resolve: (value: T) => void;
   readonly #reject: (reason: unknown) => void;
-  readonly #controllers: AbortController[] = [];
+  readonly #attempts: Attempt[] = [];
   #running = 0;
   #firstError: { error: unknown } | undefined;
   #detachCaller: () => void = noop;
@@ -117,15 +145,15 @@ class Race<T> {
   /** Starts the next attempt; the policy calls it again when the attempt is still out after delayMs. */
   launch(): void {
     const policy = this.#policy;
-    const index = this.#controllers.length;
-    const controller = ownedController();
-    this.#controllers.push(controller);
+    const index = this.#attempts.length;
+    const context = new Attempt(this.#attempt);
+    this.#attempts.push(context);
     this.#running++;
     if (index > 0) policy.hedged(index + 1);
-    if (this.#controllers.length < policy.maxAttempts) policy.schedule(this);
+    if (this.#attempts.length < policy.maxAttempts) policy.schedule(this);
     let result: T | PromiseLike<T>;
     try {
-      result = this.#fn({ signal: controller.signal, attempt: this.#attempt });
+      result = this.#fn(context);
     } catch (err) {
       this.#failed(err);
       return;
@@ -155,10 +183,14 @@ class Race<T> {
     this.#detachCaller();
     this.#policy.unschedule(this);
     // Every attempt but the winner stops: losers after a success, all of them on the caller's abort.
-    const reason = ok ? lostReason(this.#policy.name) : outcome;
-    this.#controllers.forEach((controller, i) => {
-      if (i !== winner) abortOwned(controller, reason);
-    });
+    const attempts = this.#attempts;
+    if (attempts.length > 1 || winner === -1) {
+      // Made only when some attempt lost: a DOMException costs more than the rest of a call.
+      const reason = ok ? lostReason(this.#policy.name) : outcome;
+      attempts.forEach((attempt, i) => {
+        if (i !== winner) attempt.abort(reason);
+      });
+    }
     if (ok) {
       if (winner > 0) this.#policy.won(winner + 1);
       this.#resolve(outcome as T);

@@ -140,37 +140,60 @@ export function rateLimitSettings(options: RateLimitOptions): Settings {
   return { name, limit, windowMs, rule, clock: clockOption(where, options.clock), store, key };
 }
 
-/** Counters and events shared by a limiter and its keyed views. */
-class Shared {
-  readonly events = new Emitter<RateLimitEvents>();
+/**
+ * What a limiter and its keyed views share: the checked settings, the counters, the listeners.
+ * Kept to one object, and the listeners made on first `on`, because a service may hold a limiter
+ * per tenant (10,000 of them fit in about 3 MB; see bench/limits.ts).
+ */
+class Core {
+  readonly s: Settings;
   granted = 0;
   rejected = 0;
   waiting = 0;
+  #events: Emitter<RateLimitEvents> | undefined;
+
+  constructor(settings: Settings) {
+    this.s = settings;
+  }
+
+  get events(): Emitter<RateLimitEvents> {
+    this.#events ??= new Emitter();
+    return this.#events;
+  }
+
+  listening(event: keyof RateLimitEvents): boolean {
+    return this.#events?.listening(event) === true;
+  }
 }
 
 class RateLimiter implements RateLimitPolicy {
-  readonly kind = 'rate-limit' as const;
-  readonly name: string;
   readonly key: string;
-  readonly rule: RateRule;
-  readonly #settings: Settings;
-  readonly #shared: Shared;
+  readonly #core: Core;
 
-  constructor(settings: Settings, key: string, shared: Shared) {
-    this.#settings = settings;
-    this.#shared = shared;
-    this.name = settings.name;
-    this.rule = settings.rule;
+  constructor(core: Core, key: string) {
+    this.#core = core;
     this.key = key;
   }
 
+  get kind(): 'rate-limit' {
+    return 'rate-limit';
+  }
+
+  get name(): string {
+    return this.#core.s.name;
+  }
+
+  get rule(): RateRule {
+    return this.#core.s.rule;
+  }
+
   on<K extends keyof RateLimitEvents>(event: K, listener: (payload: RateLimitEvents[K]) => void): () => void {
-    return this.#shared.events.on(event, listener);
+    return this.#core.events.on(event, listener);
   }
 
   stats(): RateLimitStats {
-    const { granted, rejected, waiting } = this.#shared;
-    const { limit, windowMs, rule } = this.#settings;
+    const { granted, rejected, waiting } = this.#core;
+    const { limit, windowMs, rule } = this.#core.s;
     return { granted, rejected, waiting, limit, windowMs, burst: rule.burst };
   }
 
@@ -178,13 +201,13 @@ class RateLimiter implements RateLimitPolicy {
     if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
       throw new TypeError(`rateLimit.forKey: key must be a string of 1 to 512 characters; got ${describe(key)}`);
     }
-    return new RateLimiter(this.#settings, `${this.key}:${key}`, this.#shared);
+    return new RateLimiter(this.#core, `${this.key}:${key}`);
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (caller?.aborted) return Promise.reject(abortReason(caller));
-    const { store, rule, clock } = this.#settings;
+    const { store, rule, clock } = this.#core.s;
     let answer: RateDecision | PromiseLike<RateDecision>;
     try {
       answer = store.take(this.key, rule, clock.now());
@@ -196,17 +219,17 @@ class RateLimiter implements RateLimitPolicy {
   }
 
   #decided<T>(decision: RateDecision, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
-    const shared = this.#shared;
+    const core = this.#core;
     if (!decision.granted) {
-      shared.rejected++;
-      if (shared.events.listening('rejected')) {
-        shared.events.emit('rejected', { name: this.name, key: this.key, retryAfterMs: decision.waitMs });
+      core.rejected++;
+      if (core.listening('rejected')) {
+        core.events.emit('rejected', { name: this.name, key: this.key, retryAfterMs: decision.waitMs });
       }
       return Promise.reject(refusal(this.name, decision.waitMs));
     }
-    shared.granted++;
-    if (shared.events.listening('granted')) {
-      shared.events.emit('granted', {
+    core.granted++;
+    if (core.listening('granted')) {
+      core.events.emit('granted', {
         name: this.name,
         key: this.key,
         waitMs: decision.waitMs,
@@ -218,14 +241,14 @@ class RateLimiter implements RateLimitPolicy {
   }
 
   async #waitThenRun<T>(waitMs: number, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
-    const shared = this.#shared;
-    shared.waiting++;
+    const core = this.#core;
+    core.waiting++;
     try {
       // The permit is reserved for this moment; a wait the caller aborts spends it (never gives
       // the limit away twice).
-      await sleep(this.#settings.clock, Math.min(waitMs, MAX_TIMER_MS), options?.signal);
+      await sleep(core.s.clock, Math.min(waitMs, MAX_TIMER_MS), options?.signal);
     } finally {
-      shared.waiting--;
+      core.waiting--;
     }
     return runPassThrough(fn, options);
   }
@@ -289,5 +312,5 @@ function refusal(policy: string, retryAfterMs: number): RateLimitedError {
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
   const settings = rateLimitSettings(options);
-  return new RateLimiter(settings, settings.key, new Shared());
+  return new RateLimiter(new Core(settings), settings.key);
 }

@@ -106,6 +106,25 @@ describe('hedge', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('an attempt that reads its signal only after it lost finds it aborted', async () => {
+    const clock = new FakeClock();
+    const policy = hedge({ delayMs: 10, clock });
+    const gates: Array<() => void> = [];
+    const readLate: boolean[] = [];
+    const call = policy.execute(async (context) => {
+      const i = gates.length;
+      await new Promise<void>((resolve) => gates.push(resolve));
+      readLate.push(context.signal.aborted);
+      return i;
+    });
+    await clock.advance(10);
+    gates[1]?.();
+    await expect(call).resolves.toBe(1);
+    gates[0]?.();
+    await clock.advance(0);
+    expect(readLate).toEqual([false, true]);
+  });
+
   it('a hedge that fails while the first is still running waits for the first', async () => {
     const clock = new FakeClock();
     const policy = hedge({ delayMs: 10, clock });
