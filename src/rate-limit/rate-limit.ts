@@ -220,6 +220,15 @@ class RateLimiter implements RateLimitPolicy {
 
   #decided<T>(decision: RateDecision, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
     const core = this.#core;
+    // The common answer (granted, no wait) costs no check; anything else from a store of someone
+    // else's making is checked, so a bad answer fails plainly instead of as a wrong wait.
+    if (!(decision?.granted === true && decision.waitMs === 0) && !isDecision(decision)) {
+      return Promise.reject(
+        new TypeError(
+          `rateLimit "${this.name}": the store answered ${shown(decision)}; a take must answer { granted: boolean, waitMs: a finite number >= 0, remaining: a number >= 0 }`,
+        ),
+      );
+    }
     if (!decision.granted) {
       core.rejected++;
       if (core.listening('rejected')) {
@@ -259,6 +268,27 @@ class RateLimiter implements RateLimitPolicy {
     const decided = caller === undefined ? Promise.resolve(answer) : untilAborted(answer, caller);
     return decided.then((decision) => this.#decided(decision, fn, options));
   }
+}
+
+function shown(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? describe(value);
+  } catch {
+    return describe(value);
+  }
+}
+
+function isDecision(d: RateDecision | null | undefined): boolean {
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.granted === 'boolean' &&
+    typeof d.waitMs === 'number' &&
+    Number.isFinite(d.waitMs) &&
+    d.waitMs >= 0 &&
+    typeof d.remaining === 'number' &&
+    d.remaining >= 0
+  );
 }
 
 type StackLimited = { stackTraceLimit?: unknown };
