@@ -15,9 +15,22 @@ import {
   bulkheadSuite,
   printBulkheadCost,
 } from './bulkhead.ts';
+import { measureConfigLoading } from './config-load.ts';
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites, runSuitesCpu } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
+import {
+  fallbackComparisons,
+  fallbackSuite,
+  fallbackUsedComparisons,
+  fallbackUsedSuite,
+  hedgeSuite,
+  measureRateLimitMemory,
+  rateLimitComparisons,
+  rateLimitRefusedComparisons,
+  rateLimitRefusedSuite,
+  rateLimitSuite,
+} from './limits.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, measureTimeoutMemory, printMemory, printTimeoutMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
@@ -36,6 +49,11 @@ const suites = [
   { suite: loggerSuite, comparisons: loggerComparisons },
   { suite: redactorSuite, comparisons: redactorComparisons },
   { suite: healthSuite, comparisons: healthComparisons },
+  { suite: rateLimitSuite, comparisons: rateLimitComparisons },
+  { suite: rateLimitRefusedSuite, comparisons: rateLimitRefusedComparisons },
+  { suite: fallbackSuite, comparisons: fallbackComparisons },
+  { suite: fallbackUsedSuite, comparisons: fallbackUsedComparisons },
+  { suite: hedgeSuite, comparisons: [] },
 ];
 const results = await runSuites(suites);
 printResults(results);
@@ -47,5 +65,7 @@ printStatusCost(results.cases);
 printBulkheadCost(results);
 printMemory(await measureBreakerMemory());
 printTimeoutMemory(await measureTimeoutMemory());
+for (const row of await measureRateLimitMemory()) printMemory(row);
 printHealthLoad(await measureHealthLoad());
+measureConfigLoading();
 await measureWatching();

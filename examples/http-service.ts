@@ -124,14 +124,16 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 console.log(`listening on ${base}`);
 
 // SIGTERM: readiness fails at once so the load balancer stops sending traffic, requests are still
-// served for drainMs, then the server closes. In production leave `exit` at its default (true),
-// which ends the process the way SIGTERM would have.
+// served for drainMs (each response saying `Connection: close`, so no client keeps a socket that is
+// about to close), then the server closes and the requests in flight finish. In production make
+// drainMs longer than server.keepAliveTimeout (5 s), and leave `exit` at its default (true), which
+// ends the process the way SIGTERM would have.
 const closed = new Promise<void>((resolve) => {
   health.handleSignals({
     drainMs: 300,
+    server,
     exit: false,
     onShutdown: async () => {
-      await new Promise((done) => server.close(done));
       for (const stop of stopMetrics) stop();
       loop.close();
       console.log('server closed');

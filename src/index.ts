@@ -40,6 +40,30 @@ export type {
 export { adaptiveLimit, bulkhead } from './bulkhead/index.js';
 export * from './core/index.js';
 export type {
+  FallbackCommonOptions,
+  FallbackEvents,
+  FallbackOptions,
+  FallbackPolicy,
+  FallbackStats,
+  FallbackToOptions,
+  FallbackValueOptions,
+} from './fallback/index.js';
+export { fallback } from './fallback/index.js';
+export type { HedgeEvents, HedgeOptions, HedgePolicy, HedgeStats } from './hedge/index.js';
+export { hedge } from './hedge/index.js';
+export type {
+  MemoryRateLimitStore,
+  MemoryRateLimitStoreOptions,
+  RateDecision,
+  RateLimitEvents,
+  RateLimitOptions,
+  RateLimitPolicy,
+  RateLimitStats,
+  RateLimitStore,
+  RateRule,
+} from './rate-limit/index.js';
+export { memoryRateLimitStore, rateLimit } from './rate-limit/index.js';
+export type {
   GiveUpReason,
   RetryBudget,
   RetryBudgetOptions,

@@ -4,6 +4,7 @@
  * the string is coerced to what the schema wants there.
  */
 import type { ConfigIssue } from '../core/errors.js';
+import { toData } from './data.js';
 import type { Masking } from './masking.js';
 import { formatPath, type Path } from './paths.js';
 import {
@@ -159,10 +160,15 @@ export function coerce(raw: string, schema: SchemaLike): Coerced {
 
 function parseJsonValue(text: string, want: 'object' | 'array', expected: string): Coerced {
   try {
-    const value: unknown = JSON.parse(text);
-    const isArray = Array.isArray(value);
-    if (want === 'array' ? isArray : value !== null && typeof value === 'object' && !isArray)
-      return { ok: true, value };
+    const parsed: unknown = JSON.parse(text);
+    const isArray = Array.isArray(parsed);
+    if (want === 'array' ? isArray : parsed !== null && typeof parsed === 'object' && !isArray) {
+      // The same clean copy as a file's value: no __proto__ key, no deep nesting.
+      const data = toData(parsed);
+      const problem = data.problems[0];
+      if (problem === undefined) return { ok: true, value: data.value };
+      return { ok: false, expected: `${expected}, but at ${formatPath(problem.path)}: ${problem.message}` };
+    }
   } catch {
     // Falls through to the same message as a value of the wrong shape.
   }

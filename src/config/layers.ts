@@ -2,43 +2,67 @@
  * Merging sources in precedence order while remembering which source set each setting. Plain
  * objects merge key by key; anything else (a string, a number, an array, null) replaces what a
  * lower source had at that path, subtree included.
+ *
+ * The merged value is made of null-prototype objects and is read by own keys only, and the sources
+ * are kept in a tree shaped like the value, so replacing a subtree forgets its sources in one step:
+ * loading stays linear in the number of settings.
  */
-import { formatPath, isPlainObject, isUnder, type Path } from './paths.js';
+import { isPlainObject, type Path } from './paths.js';
+
+type Segment = string | number;
+
+/** The sources under one path: its own, and its children's. */
+interface SourceNode {
+  source: string | undefined;
+  children: Map<Segment, SourceNode> | undefined;
+}
+
+type Container = Record<Segment, unknown>;
+
+function own(container: unknown, key: Segment): unknown {
+  return typeof container === 'object' && container !== null && Object.hasOwn(container, key)
+    ? (container as Container)[key]
+    : undefined;
+}
 
 export class Layers {
   /** The merged input, before the schema parses it. */
-  readonly value: Record<string, unknown> = {};
-  /** The source of each setting a source set, by path (`db.url` -> `env APP_DB__URL`). */
-  readonly sources = new Map<string, string>();
+  readonly value: Record<string, unknown> = Object.create(null);
+  readonly #sources: SourceNode = { source: undefined, children: undefined };
 
   /** Sets one setting, replacing whatever a lower source had there. */
   set(path: Path, value: unknown, source: string | undefined): void {
     if (path.length === 0) return;
-    let target: Record<string, unknown> | unknown[] = this.value;
+    let target = this.value as Container;
+    let node = this.#sources;
     for (let i = 0; i < path.length - 1; i++) {
-      const key = path[i] as string | number;
-      let next = (target as Record<string | number, unknown>)[key];
+      const key = path[i] as Segment;
+      node = child(node, key);
+      let next = own(target, key);
       if (!isPlainObject(next) && !Array.isArray(next)) {
-        next = typeof path[i + 1] === 'number' ? [] : {};
-        (target as Record<string | number, unknown>)[key] = next;
-        this.#forget(formatPath(path.slice(0, i + 1)));
+        next = typeof path[i + 1] === 'number' ? [] : Object.create(null);
+        target[key] = next;
+        // What was here (a value and its source) is gone.
+        node.source = undefined;
+        node.children = undefined;
       }
-      target = next as Record<string, unknown> | unknown[];
+      target = next as Container;
     }
-    const text = formatPath(path);
-    (target as Record<string | number, unknown>)[path[path.length - 1] as string | number] = value;
-    this.#forget(text);
-    if (source !== undefined) this.sources.set(text, source);
+    const last = path[path.length - 1] as Segment;
+    target[last] = value;
+    node = child(node, last);
+    node.source = source;
+    node.children = undefined;
   }
 
   /** Merges a whole parsed object; `sourceOf(path)` names the source of each setting in it. */
   merge(value: Record<string, unknown>, sourceOf: (path: Path) => string, base: Path = []): void {
-    for (const [key, inner] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
+      const inner = value[key];
       const path = [...base, key];
       if (isPlainObject(inner)) {
-        const existing = this.#at(path);
         // A new object has no source of its own: its settings each have theirs.
-        if (!isPlainObject(existing)) this.set(path, {}, undefined);
+        if (!isPlainObject(this.#at(path))) this.set(path, Object.create(null), undefined);
         this.merge(inner, sourceOf, path);
       } else if (inner !== undefined) {
         this.set(path, inner, sourceOf(path));
@@ -48,11 +72,14 @@ export class Layers {
 
   /** The source of the setting at `path`, or of the nearest setting above it. */
   sourceOf(path: Path): string | undefined {
-    for (let n = path.length; n > 0; n--) {
-      const source = this.sources.get(formatPath(path.slice(0, n)));
-      if (source !== undefined) return source;
+    let found: string | undefined;
+    let node: SourceNode | undefined = this.#sources;
+    for (const segment of path) {
+      node = node.children?.get(segment);
+      if (node === undefined) break;
+      if (node.source !== undefined) found = node.source;
     }
-    return undefined;
+    return found;
   }
 
   /** The merged input value at `path`, or undefined. */
@@ -63,13 +90,19 @@ export class Layers {
   #at(path: Path): unknown {
     let current: unknown = this.value;
     for (const segment of path) {
-      if (current === null || typeof current !== 'object') return undefined;
-      current = (current as Record<string | number, unknown>)[segment];
+      current = own(current, segment);
+      if (current === undefined) return undefined;
     }
     return current;
   }
+}
 
-  #forget(prefix: string): void {
-    for (const key of this.sources.keys()) if (isUnder(key, prefix)) this.sources.delete(key);
+function child(node: SourceNode, key: Segment): SourceNode {
+  node.children ??= new Map();
+  let next = node.children.get(key);
+  if (next === undefined) {
+    next = { source: undefined, children: undefined };
+    node.children.set(key, next);
   }
+  return next;
 }

@@ -2,16 +2,18 @@
  * Loading: read every source in precedence order, validate once with the schema, and report every
  * problem at once, each named by setting and source, with no secret in any message.
  */
-import { readFileSync } from 'node:fs';
 import type { $ZodType, output } from 'zod/v4/core';
-import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import { ConfigError, type ConfigIssue, describe } from '../core/errors.js';
+import { toData } from './data.js';
 import { envName, envSettings } from './env.js';
+import { type Env, ownEnv } from './expand.js';
 import { type ReadFile, readFiles } from './files.js';
 import { type DeepReadonly, freezeConfig } from './freeze.js';
 import { Layers } from './layers.js';
 import { Masking } from './masking.js';
 import { type CheckedOptions, checkLoadOptions, type LoadConfigOptions } from './options.js';
 import { formatPath, isPlainObject, isUnder, type Path } from './paths.js';
+import { readConfigFile } from './read-file.js';
 import {
   childSchema,
   type LeafKind,
@@ -37,30 +39,31 @@ export interface Evaluation {
   readonly contents: Map<string, string | null>;
 }
 
-const readUtf8: ReadFile = (file) => readFileSync(file, 'utf8');
-
 /** Reads, merges and validates the sources once. Never throws for a bad config: it lists issues. */
-export function evaluate(options: CheckedOptions, read: ReadFile = readUtf8): Evaluation {
+export function evaluate(options: CheckedOptions, read: ReadFile = readConfigFile): Evaluation {
   const { schema, envPrefix } = options;
-  const env = options.env ?? process.env;
   const masking = new Masking(schema, options.secretKeys);
   const layers = new Layers();
   const issues: ConfigIssue[] = [];
   const failed: Path[] = [];
   const contents = new Map<string, string | null>();
+  let env: Env;
+  try {
+    env = ownEnv(options.env ?? process.env);
+  } catch (error) {
+    env = Object.create(null);
+    issues.push({ path: '', source: 'env', message: `the environment object cannot be read: ${describe(error)}` });
+  }
   seedObjects(schema, layers, []);
   readFiles(options.files, { schema, masking, env, envPrefix, read, layers, issues, failed, contents });
 
-  const vars = Object.entries(env).map(([name, value]) => ({ name, value, source: `env ${name}` }));
+  const vars = Object.keys(env).map((name) => ({ name, value: env[name], source: `env ${name}` }));
   const fromEnv = envSettings(vars, envPrefix, schema, masking);
   issues.push(...fromEnv.issues);
   failed.push(...fromEnv.failed);
   for (const setting of fromEnv.settings) layers.set(setting.path, setting.value, setting.source);
 
-  if (options.overrides) {
-    masking.rememberSecretsIn(options.overrides, []);
-    layers.merge(options.overrides as Record<string, unknown>, () => 'override');
-  }
+  if (options.overrides) mergeOverrides(options.overrides, layers, masking, issues);
 
   const result = schema.safeParse(layers.value);
   if (!result.success) {
@@ -77,6 +80,23 @@ export function evaluate(options: CheckedOptions, read: ReadFile = readUtf8): Ev
   return { issues: scrubbed, output: valid ? result.data : undefined, valid, layers, masking, contents };
 }
 
+/** The caller's overrides, copied as clean data first: they may come from a parsed request or file. */
+function mergeOverrides(overrides: object, layers: Layers, masking: Masking, issues: ConfigIssue[]): void {
+  let data: ReturnType<typeof toData>;
+  try {
+    data = toData(overrides);
+  } catch (error) {
+    issues.push({ path: '', source: 'override', message: `the overrides cannot be read: ${describe(error)}` });
+    return;
+  }
+  for (const problem of data.problems) {
+    issues.push({ path: formatPath(problem.path), source: 'override', message: problem.message });
+  }
+  if (data.problems.length > 0) return;
+  masking.rememberSecretsIn(data.value, []);
+  layers.merge(data.value as Record<string, unknown>, () => 'override');
+}
+
 /**
  * Every required object setting starts as `{}`, so the defaults inside it apply and a missing
  * setting is reported where it is (`db.host`), not as a missing `db`. Optional objects and
@@ -86,7 +106,7 @@ function seedObjects(schema: SchemaLike, layers: Layers, path: Path): void {
   for (const key of objectKeys(schema) ?? []) {
     const child = childSchema(schema, key);
     if (child === undefined || child._zod.def.type !== 'object') continue;
-    layers.set([...path, key], {}, undefined);
+    layers.set([...path, key], Object.create(null), undefined);
     seedObjects(child, layers, [...path, key]);
   }
 }

@@ -38,6 +38,15 @@ export interface CheckedOptions {
 
 export const LOAD_KEYS = ['schema', 'files', 'env', 'envPrefix', 'overrides', 'secretKeys'] as const;
 
+/** isPlainObject for a value that may be a Proxy whose traps throw (then it is not one). */
+function readablePlainObject(value: unknown): boolean {
+  try {
+    return isPlainObject(value);
+  } catch {
+    return false;
+  }
+}
+
 /** Checks the loader's options; `extra` are the names a caller (the watcher) adds. */
 export function checkLoadOptions(where: string, options: unknown, extra: readonly string[] = []): CheckedOptions {
   checkOptionsObject(where, options);
@@ -78,7 +87,7 @@ export function checkLoadOptions(where: string, options: unknown, extra: readonl
       `${where}: option "envPrefix" must be a variable-name prefix such as "APP_"; got ${describe(o.envPrefix)}`,
     );
   }
-  if (o.overrides !== undefined && !isPlainObject(o.overrides)) {
+  if (o.overrides !== undefined && !readablePlainObject(o.overrides)) {
     throw new TypeError(
       `${where}: option "overrides" must be a plain object of settings; got ${describe(o.overrides)}`,
     );

@@ -3,17 +3,17 @@
  * swap. An invalid change never replaces `current`: it emits `error` and the last good config
  * keeps serving until a valid change comes.
  */
-import { type FSWatcher, readFileSync, realpathSync, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import type { $ZodType } from 'zod/v4/core';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { clockOption, msOption } from '../core/options.js';
 import { type ConfigChange, diffConfig } from './diff.js';
+import { DirectoryWatch } from './dir-watch.js';
 import { freezeConfig } from './freeze.js';
 import { type Config, type Evaluation, evaluate } from './load.js';
 import { type CheckedOptions, checkLoadOptions, type LoadConfigOptions } from './options.js';
+import { readConfigFile } from './read-file.js';
 
 /** Options of {@link watchConfig}: the loader's, plus how to watch. */
 export interface WatchConfigOptions<S extends $ZodType = $ZodType> extends LoadConfigOptions<S> {
@@ -61,9 +61,12 @@ export interface ReloadResult {
 
 /** A result in the shape the health checker reads. */
 export interface ConfigHealth {
-  /** `warn` while the last reload failed, `pass` otherwise. */
+  /**
+   * `warn` while the last reload failed, or while the files cannot be watched (the watcher then
+   * polls them); `pass` otherwise.
+   */
   readonly status: 'pass' | 'warn';
-  /** The failed reload's problems (secrets masked), when there was one. */
+  /** The failed reload's problems (secrets masked), or why watching failed. */
   readonly output?: string;
   /** The config's generation. */
   readonly observedValue: number;
@@ -81,7 +84,10 @@ export interface ConfigWatcher<S extends $ZodType = $ZodType> extends EventSourc
   readonly lastError: ConfigError | undefined;
   /** Reads the sources now (the environment too); rejects with `ConfigError` when they are invalid. */
   reload(): Promise<ReloadResult>;
-  /** A check for the health checker: `warn` while the last reload failed, with its problems. */
+  /**
+   * A check for the health checker: `warn` while the last reload failed, with its problems, and
+   * while the files cannot be watched (with why, and the polling that stands in).
+   */
   healthCheck(): () => Promise<ConfigHealth>;
   /** Stops watching and polling; nothing is left open. */
   close(): Promise<void>;
@@ -100,8 +106,9 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
   #lastError: ConfigError | undefined;
   /** What the files held at the last read, valid or not: events that change nothing are dropped. */
   #seen: Map<string, string | null>;
-  readonly #watchers = new Map<string, FSWatcher>();
-  #names = new Map<string, Set<string>>();
+  #directories: DirectoryWatch | undefined;
+  /** Why file events cannot be used, while the watcher polls in their place. */
+  #cannotWatch: string | undefined;
   #debounce: unknown;
   #poll: unknown;
   #polling = false;
@@ -118,7 +125,7 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     this.#current = freezeConfig(first.output, first.masking) as Config<S>;
     this.#seen = first.contents;
     if (pollMs !== undefined) this.#startPolling();
-    else this.#follow(first);
+    else this.#watch();
   }
 
   get current(): Config<S> {
@@ -144,7 +151,17 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     return async () => {
       const error = this.#lastError;
       const base = { observedValue: this.#generation, observedUnit: 'generation' };
-      return error ? { status: 'warn', output: error.message, ...base } : { status: 'pass', ...base };
+      if (error) return { status: 'warn', output: error.message, ...base };
+      const cannot = this.#cannotWatch;
+      if (cannot !== undefined) {
+        const every = this.#pollMs ?? DEFAULT_POLL_MS;
+        return {
+          status: 'warn',
+          output: `cannot watch the config files: ${cannot}; polling every ${every} ms`,
+          ...base,
+        };
+      }
+      return { status: 'pass', ...base };
     };
   }
 
@@ -154,8 +171,8 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     if (this.#poll !== undefined) this.#clock.clearTimeout(this.#poll);
     this.#debounce = undefined;
     this.#poll = undefined;
-    for (const watcher of this.#watchers.values()) watcher.close();
-    this.#watchers.clear();
+    this.#directories?.close();
+    this.#directories = undefined;
   }
 
   /** Read, validate, diff, swap. Returns the error (already emitted) instead of throwing. */
@@ -170,7 +187,11 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
       return this.#refuse(new ConfigError([issue], { cause: error }));
     }
     this.#seen = evaluation.contents;
-    if (!this.#polling) this.#follow(evaluation);
+    // Includes may have come or gone: watch the directories of the files read this time.
+    if (this.#directories) {
+      const problem = this.#directories.follow(evaluation.contents.keys());
+      if (problem !== undefined) this.#fallBackToPolling(problem);
+    }
     if (!evaluation.valid) return this.#refuse(new ConfigError(evaluation.issues));
     this.#lastError = undefined;
     const changes = diffConfig(this.#current, evaluation.output, evaluation.masking);
@@ -204,54 +225,30 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     }, this.#debounceMs);
   };
 
-  /** Watches the directory of every file read (and of its target, when it is a symlink). */
-  #follow(evaluation: Evaluation): void {
-    const names = new Map<string, Set<string>>();
-    const add = (dir: string, name: string): void => {
-      const set = names.get(dir) ?? new Set<string>();
-      set.add(name);
-      names.set(dir, set);
-    };
-    for (const file of evaluation.contents.keys()) {
-      add(dirname(file), basename(file));
-      try {
-        const real = realpathSync(file);
-        if (real !== file) add(dirname(real), basename(real));
-      } catch {
-        // Missing (an optional file not there yet): its directory is watched for it to appear.
-      }
-    }
-    this.#names = names;
-    for (const [dir, watcher] of this.#watchers) {
-      if (names.has(dir)) continue;
-      watcher.close();
-      this.#watchers.delete(dir);
-    }
-    for (const dir of names.keys()) {
-      if (this.#watchers.has(dir)) continue;
-      try {
-        const watcher = watch(dir, { persistent: false }, (_event, name) => this.#onEvent(dir, name));
-        watcher.on('error', () => this.#fallBackToPolling());
-        this.#watchers.set(dir, watcher);
-      } catch {
-        // The directory cannot be watched (missing, or no inotify left): poll instead.
-        this.#fallBackToPolling();
-        return;
-      }
-    }
+  /** Watches the files' directories, or polls instead when it cannot. */
+  #watch(): void {
+    const problem = this.#tryWatch();
+    if (problem !== undefined) this.#fallBackToPolling(problem);
   }
 
-  #onEvent(dir: string, name: string | Buffer | null): void {
-    const file = name === null ? null : String(name);
-    // `..data` is how Kubernetes swaps a ConfigMap's files in; other names are unrelated files.
-    if (file === null || file.startsWith('..') || this.#names.get(dir)?.has(file)) this.#schedule();
+  /** Starts watching the files' directories; returns why it cannot. */
+  #tryWatch(): string | undefined {
+    const directories = new DirectoryWatch(this.#schedule, (reason) => this.#fallBackToPolling(reason));
+    const problem = directories.follow(this.#seen.keys());
+    if (problem !== undefined) {
+      directories.close();
+      return problem;
+    }
+    this.#directories = directories;
+    return undefined;
   }
 
-  #fallBackToPolling(): void {
-    if (this.#polling || this.#closed) return;
-    for (const watcher of this.#watchers.values()) watcher.close();
-    this.#watchers.clear();
-    this.#startPolling();
+  #fallBackToPolling(reason: string): void {
+    if (this.#closed) return;
+    this.#cannotWatch = reason;
+    this.#directories?.close();
+    this.#directories = undefined;
+    if (!this.#polling) this.#startPolling();
   }
 
   #startPolling(): void {
@@ -261,6 +258,16 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
       this.#poll = undefined;
       if (this.#closed) return;
       if (this.#filesChanged()) this.#schedule();
+      // Polling in place of events: go back to events as soon as the directories can be watched.
+      if (this.#cannotWatch !== undefined && this.#pollMs === undefined) {
+        const problem = this.#tryWatch();
+        if (problem === undefined) {
+          this.#cannotWatch = undefined;
+          this.#polling = false;
+          return;
+        }
+        this.#cannotWatch = problem;
+      }
       this.#poll = this.#clock.setTimeout(tick, every);
     };
     this.#poll = this.#clock.setTimeout(tick, every);
@@ -271,7 +278,8 @@ function readAll(files: Map<string, string | null>): Map<string, string | null> 
   const out = new Map<string, string | null>();
   for (const file of files.keys()) {
     try {
-      out.set(file, readFileSync(file, 'utf8'));
+      // The loader's own reader: a file turned into a FIFO must not block the comparison either.
+      out.set(file, readConfigFile(file));
     } catch {
       out.set(file, null);
     }

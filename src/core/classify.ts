@@ -79,6 +79,15 @@ function isErrorLike(value: unknown): value is Error {
  * ```
  */
 export function httpStatusOf(err: unknown): number | undefined {
+  try {
+    return statusOf(err);
+  } catch {
+    // A revoked Proxy, or one whose traps throw: it carries no status anyone can read.
+    return undefined;
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
   for (const candidate of [
     readProp(err, 'status'),
     readProp(err, 'statusCode'),
@@ -141,7 +150,9 @@ function safeName(err: Error): string {
  * 7. Programming errors (`TypeError`, `RangeError`, `ReferenceError`, `SyntaxError`): permanent.
  * 8. Any other Error: retryable.
  *
- * It never throws, whatever it is given.
+ * It never throws, whatever it is given: a value that cannot even be inspected (a revoked Proxy,
+ * a Proxy whose `get` or `getPrototypeOf` trap throws, or an object with one in its prototype
+ * chain) is `'permanent'`, since nothing says trying again could help.
  *
  * @example
  * ```ts
@@ -153,6 +164,14 @@ function safeName(err: Error): string {
  * ```
  */
 export function classify(err: unknown, options?: ClassifyOptions): ErrorClass {
+  try {
+    return classifyReadable(err, options);
+  } catch {
+    return 'permanent';
+  }
+}
+
+function classifyReadable(err: unknown, options: ClassifyOptions | undefined): ErrorClass {
   if (!isErrorLike(err)) return 'permanent';
   if (err instanceof RetryableError || err instanceof TimeoutError) return 'retryable';
   if (err instanceof PermanentError || err instanceof ConfigError || err instanceof CircuitOpenError) {

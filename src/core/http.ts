@@ -3,7 +3,7 @@
  * policy unless something turns it into an error: {@link throwIfNotOk} does, keeping the status
  * and the headers where `classify` and `retryAfterMs` read them.
  */
-import { brand, ResilienceError, type ResilienceErrorOptions } from './errors.js';
+import { brand, ResilienceError, type ResilienceErrorCode, type ResilienceErrorOptions } from './errors.js';
 import { readProp } from './read.js';
 
 /** The parts of a `fetch` Response (or any HTTP client's) that {@link HttpError} keeps. */
@@ -54,7 +54,7 @@ function withoutQuery(url: string | undefined): string | undefined {
  * ```
  */
 export class HttpError extends ResilienceError {
-  override readonly code = 'ERR_HTTP';
+  override readonly code: ResilienceErrorCode = 'ERR_HTTP';
   /** The HTTP status, e.g. 503. */
   readonly status: number;
   /** The reason phrase, `''` when the server sent none. */

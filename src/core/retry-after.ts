@@ -41,7 +41,8 @@ function header(headers: unknown, name: string): unknown {
 }
 
 function clamp(ms: number): number | undefined {
-  if (!Number.isFinite(ms)) return undefined;
+  // A value too big to hold (9 repeated 400 times is Infinity) is still a request to wait long.
+  if (Number.isNaN(ms)) return undefined;
   return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 
@@ -69,7 +70,9 @@ function parseMs(raw: unknown): number | undefined {
  * (an open breaker, a full bulkhead, a rate limit: the time until it may let a call through); a `retry-after-ms` header; a
  * `Retry-After` header (delta seconds or an HTTP date) on the error's `headers` or
  * `response.headers`, given as a plain object, a `Headers` or a `Map`. The result is never
- * negative or NaN (a date in the past gives 0) and never more than 24 hours.
+ * negative or NaN (a date in the past gives 0) and never more than 24 hours (a value that overflows
+ * gives the 24 hours). It never throws: an error that cannot be inspected (a revoked Proxy, a Proxy
+ * whose traps throw) gives `undefined`.
  *
  * @example
  * ```ts
@@ -83,6 +86,14 @@ function parseMs(raw: unknown): number | undefined {
  * ```
  */
 export function retryAfterMs(err: unknown, options?: RetryAfterOptions): number | undefined {
+  try {
+    return askedWait(err, options);
+  } catch {
+    return undefined;
+  }
+}
+
+function askedWait(err: unknown, options: RetryAfterOptions | undefined): number | undefined {
   if (err instanceof RetryableError && err.retryAfterMs !== undefined) return clamp(err.retryAfterMs);
   if (err instanceof RejectedError) return clamp(err.retryAfterMs);
   for (const headers of [readProp(err, 'headers'), readProp(readProp(err, 'response'), 'headers')]) {

@@ -3,11 +3,13 @@
  * outcome, and publishes a snapshot (and the handler's bytes) whenever one changes. Reading the
  * status never runs a check, awaits, or allocates.
  */
+import type { Server } from 'node:http';
 import { wallClockNow } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource, type Unsubscribe } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, functionOption, msOption } from '../core/options.js';
 import { createRedactor } from '../logger/redact/redactor.js';
+import { drainServer, serverOption } from './drain.js';
 import { createHandler, type HealthHandler, type HealthHandlerOptions } from './handler.js';
 import {
   type CheckerSettings,
@@ -67,6 +69,13 @@ export interface HealthCheckerEvents {
 export interface ShutdownOptions {
   /** How long readiness reports `fail` before `shutdown` resolves, in ms (default 10000). */
   readonly drainMs?: number | undefined;
+  /**
+   * The application's node:http (or https) server, drained so that no request is dropped: while
+   * draining, every response says `Connection: close`; at the end the server is closed (new
+   * connections refused, idle sockets closed) and `shutdown` resolves once the requests in flight
+   * have ended. Make `drainMs` longer than the server's `keepAliveTimeout` (5 s by default).
+   */
+  readonly server?: Server | undefined;
 }
 
 /** Options of `handleSignals`. */
@@ -89,7 +98,11 @@ export interface HealthChecker extends EventSource<HealthCheckerEvents> {
   register(name: string, check: HealthCheck, options?: RegisterOptions): () => void;
   /** Runs every check now, then each on its own interval (with jitter). Calling it again does nothing. */
   start(): void;
-  /** Ends the loop and resolves when the runs in flight have completed or timed out. */
+  /**
+   * Ends the loop at once: timers are cleared, the signals of runs in flight are aborted (their
+   * results are not recorded) and the promise settles without waiting for any check or timeout,
+   * so `await health.stop()` never hangs, on a FakeClock or a real one.
+   */
   stop(): Promise<void>;
   /** The current snapshot of a view (no group: every check); the same frozen object until something changes. */
   status(group?: HealthGroup): HealthSnapshot;
@@ -139,7 +152,8 @@ class Checker implements HealthChecker {
   readonly #redact: (text: string) => string;
   readonly #events = new Emitter<HealthCheckerEvents>();
   readonly #entries = new Map<string, Entry>();
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Ends a run in flight at once: aborts its signal, records nothing. */
+  readonly #inFlight = new Set<(reason: unknown) => void>();
   readonly #snapshotListeners: Array<() => void> = [];
   readonly #signalHooks = new Set<() => void>();
   #snapshots = new Map<HealthGroup | undefined, HealthSnapshot>();
@@ -224,7 +238,8 @@ class Checker implements HealthChecker {
     this.#running = false;
     for (const entry of this.#entries.values()) this.#clearTimers(entry);
     for (const remove of [...this.#signalHooks]) remove();
-    await Promise.all(this.#inFlight);
+    const reason = new DOMException('the health checker was stopped', 'AbortError');
+    for (const cancel of [...this.#inFlight]) cancel(reason);
   }
 
   status(group?: HealthGroup): HealthSnapshot {
@@ -246,15 +261,17 @@ class Checker implements HealthChecker {
 
   shutdown(options?: ShutdownOptions): Promise<void> {
     const drainMs = shutdownDrain('shutdown', options);
+    const server = serverOption('shutdown', options?.server);
     if (this.#shutdown !== undefined) return this.#shutdown;
     this.#draining = true;
     this.#log('info', 'health: draining, readiness now fails', { drainMs });
     this.#publish();
+    const drain = server === undefined ? undefined : drainServer(server);
     this.#shutdown = new Promise<void>((resolve) => {
       this.#s.clock.setTimeout(() => {
-        // In-flight runs are bounded by their timeouts and hold no timer that keeps the process up.
         void this.stop();
-        resolve();
+        if (drain === undefined) resolve();
+        else void drain.close().then(resolve);
       }, drainMs);
     });
     return this.#shutdown;
@@ -263,9 +280,10 @@ class Checker implements HealthChecker {
   handleSignals(options?: HandleSignalsOptions): () => void {
     const where = 'handleSignals';
     checkOptionsObject(where, options);
-    checkKnownKeys(where, options ?? {}, ['signals', 'drainMs', 'onShutdown', 'exit']);
+    checkKnownKeys(where, options ?? {}, ['signals', 'drainMs', 'server', 'onShutdown', 'exit']);
     const o = options ?? {};
     const drainMs = shutdownDrain(where, { drainMs: o.drainMs });
+    const server = serverOption(where, o.server);
     const signals = o.signals ?? ['SIGTERM'];
     if (
       !Array.isArray(signals) ||
@@ -285,7 +303,7 @@ class Checker implements HealthChecker {
     const listener = (signal: NodeJS.Signals) => {
       if (handling) return;
       handling = true;
-      this.shutdown({ drainMs })
+      this.shutdown({ drainMs, server })
         .then(() => onShutdown?.())
         .catch((error: unknown) =>
           this.#log('warn', 'health: onShutdown failed', { error: fromThrown(error, this.#redact).output }),
@@ -338,19 +356,22 @@ class Checker implements HealthChecker {
     const started = clock.now();
     const controller = new AbortController();
     let finished = false;
-    let completeRun: () => void = noop;
-    const run = new Promise<void>((resolve) => {
-      completeRun = resolve;
-    });
-    this.#inFlight.add(run);
-    const finish = (outcome: Outcome) => {
-      if (finished) return;
+    const end = (): boolean => {
+      if (finished) return false;
       finished = true;
       clock.clearTimeout(timer);
-      this.#inFlight.delete(run);
-      completeRun();
-      if (!entry.removed) this.#record(entry, outcome, clock.now() - started);
+      this.#inFlight.delete(cancel);
+      return true;
     };
+    const finish = (outcome: Outcome) => {
+      if (end() && !entry.removed) this.#record(entry, outcome, clock.now() - started);
+    };
+    // stop(): the run ends now, unrecorded; the check's own promise may still settle later
+    // (entry.busy keeps a restarted loop from overlapping it).
+    const cancel = (reason: unknown) => {
+      if (end()) controller.abort(reason);
+    };
+    this.#inFlight.add(cancel);
     const timer = clock.setTimeout(() => {
       controller.abort(new TimeoutError(`health check "${entry.name}" timed out after ${timeoutMs} ms`, { timeoutMs }));
       finish(failed(`timed out after ${timeoutMs} ms`));
@@ -451,7 +472,7 @@ class Checker implements HealthChecker {
 
 function shutdownDrain(where: string, options: ShutdownOptions | undefined): number {
   checkOptionsObject(where, options);
-  if (where === 'shutdown') checkKnownKeys(where, options ?? {}, ['drainMs']);
+  if (where === 'shutdown') checkKnownKeys(where, options ?? {}, ['drainMs', 'server']);
   const drainMs = options?.drainMs;
   return drainMs === undefined ? 10_000 : msOption(where, 'drainMs', drainMs, true);
 }

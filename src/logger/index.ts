@@ -13,5 +13,5 @@ export { pinoRedaction } from './pino.js';
 export type { SecretPattern } from './redact/patterns.js';
 export type { CensorContext, Finding, Redactor, RedactorOptions } from './redact/redactor.js';
 export { createRedactor } from './redact/redactor.js';
-export type { Sink, StreamSink } from './sinks.js';
+export type { FileSink, Sink, StreamSink } from './sinks.js';
 export { fileSink, stdoutSink, streamSink } from './sinks.js';

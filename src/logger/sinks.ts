@@ -87,29 +87,94 @@ export function stdoutSink(): Sink {
 }
 
 /**
+ * A {@link Sink} appending to a file, counting the lines a full disk cut or lost.
+ *
+ * @example
+ * ```ts
+ * import { type FileSink, fileSink } from 'bulwark/logger';
+ *
+ * const sink: FileSink = fileSink('/var/log/app/audit.jsonl');
+ * if (sink.failures > 0) console.warn(`${sink.failures} audit lines were cut or lost`);
+ * ```
+ */
+export interface FileSink extends Sink {
+  /** Lines that could not be written whole when logged (a full disk): cut, or not written at all. */
+  readonly failures: number;
+}
+
+/**
  * Appends each line to a file with a single `write` on a descriptor opened with `O_APPEND`, so
  * several processes writing the same file, or a crash mid-way, never interleave or cut a line:
  * the file stays valid JSON lines (what audit logs need). Writes are synchronous.
+ *
+ * On a full disk a write can come back short: the start of a line is in the file, its end is
+ * not. The sink keeps that end, counts the line in `failures`, throws (so the logger counts it
+ * too), and writes the end before anything else once there is room, so the cut line is completed
+ * and the next one starts on its own line. A line that cannot be written at all is not written.
  *
  * @example
  * ```ts
  * import { createLogger, fileSink } from 'bulwark/logger';
  *
- * const audit = createLogger({ name: 'audit', sink: fileSink('/var/log/app/audit.jsonl') });
+ * const sink = fileSink('/var/log/app/audit.jsonl');
+ * const audit = createLogger({ name: 'audit', sink });
+ * audit.info('payment accepted', { orderId: 'A-17' });
+ * sink.failures; // lines a full disk cut or lost
  * ```
  */
-export function fileSink(path: string): Sink {
+export function fileSink(path: string): FileSink {
   if (typeof path !== 'string' || path.length === 0) {
     throw new TypeError(`fileSink: expected a file path; got ${describe(path)}`);
   }
   let fd: number | undefined = openSync(path, 'a');
+  /** The end of a line a short write cut, written before anything else. */
+  let rest: Buffer | undefined;
+  let failures = 0;
+  /** Writes `bytes`, looping over short writes; returns what could not be written (throws if nothing was). */
+  const writeAll = (handle: number, bytes: Buffer): Buffer | undefined => {
+    let offset = 0;
+    while (offset < bytes.length) {
+      let n: number;
+      try {
+        n = writeSync(handle, bytes, offset, bytes.length - offset);
+      } catch (error) {
+        if (offset === 0) throw error;
+        return bytes.subarray(offset);
+      }
+      if (n === 0) return bytes.subarray(offset);
+      offset += n;
+    }
+    return undefined;
+  };
+  const cut = (): Error =>
+    new Error(`fileSink: ${path}: the disk is full; a line was cut, its end will be written first`);
   return {
+    get failures() {
+      return failures;
+    },
     write(line: string) {
       if (fd === undefined) throw new Error(`fileSink: ${path} is closed`);
-      writeSync(fd, `${line}\n`);
+      try {
+        if (rest !== undefined) {
+          rest = writeAll(fd, rest);
+          if (rest !== undefined) throw cut();
+        }
+        rest = writeAll(fd, Buffer.from(`${line}\n`));
+        if (rest !== undefined) throw cut();
+      } catch (error) {
+        failures++;
+        throw error;
+      }
     },
     close() {
-      if (fd !== undefined) closeSync(fd);
+      if (fd === undefined) return;
+      try {
+        // Last chance to complete a line a full disk cut.
+        if (rest !== undefined) rest = writeAll(fd, rest);
+      } catch {
+        // Still no room: the fragment stays, already counted.
+      }
+      closeSync(fd);
       fd = undefined;
     },
   };

@@ -5,6 +5,9 @@
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import type { Bulkhead } from '../bulkhead/bulkhead.js';
 import type { ComposedPolicy } from '../core/policy.js';
+import type { FallbackPolicy } from '../fallback/fallback.js';
+import type { HedgePolicy } from '../hedge/hedge.js';
+import type { RateLimitPolicy } from '../rate-limit/rate-limit.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, isConfigWatcher, isHealthChecker } from './observe-state.js';
@@ -16,6 +19,9 @@ export type Known =
   | { readonly kind: 'retry policy'; readonly target: RetryPolicy }
   | { readonly kind: 'timeout policy'; readonly target: TimeoutPolicy }
   | { readonly kind: 'bulkhead'; readonly target: Bulkhead }
+  | { readonly kind: 'rate limiter'; readonly target: RateLimitPolicy }
+  | { readonly kind: 'fallback policy'; readonly target: FallbackPolicy<unknown> }
+  | { readonly kind: 'hedge policy'; readonly target: HedgePolicy }
   | { readonly kind: 'health checker'; readonly target: HealthCheckerShape }
   | { readonly kind: 'config watcher'; readonly target: ConfigWatcherShape };
 
@@ -40,6 +46,12 @@ export function recognise(x: unknown): Known | undefined {
         return { kind: 'retry policy', target: x as RetryPolicy };
       case 'bulkhead':
         return { kind: 'bulkhead', target: x as Bulkhead };
+      case 'rate-limit':
+        return { kind: 'rate limiter', target: x as RateLimitPolicy };
+      case 'fallback':
+        return { kind: 'fallback policy', target: x as FallbackPolicy<unknown> };
+      case 'hedge':
+        return { kind: 'hedge policy', target: x as HedgePolicy };
     }
   }
   if (isHealthChecker(x)) return { kind: 'health checker', target: x };

@@ -36,6 +36,8 @@ export interface Observation {
   readonly bulkhead?: BulkheadSource;
   readonly health?: HealthSource;
   readonly config?: { readonly generation: number };
+  /** A rate limiter, read by the waiting gauge. */
+  readonly rateLimit?: { readonly name: string; stats(): { readonly waiting: number } };
 }
 
 /** The families of one registry and prefix. */
@@ -51,6 +53,10 @@ export interface Families {
   readonly timeouts: Counter;
   readonly bulkheadRejected: Counter;
   readonly configReloads: Counter;
+  readonly rateLimitPermits: Counter;
+  readonly fallbacks: Counter;
+  readonly hedges: Counter;
+  readonly hedgesWon: Counter;
   /** Everything observed, by the object observed. */
   readonly observed: Map<object, Observation>;
   /** Duration series in use: `duration \0 constant label values \0 kind \0 name` to its first owner. */
@@ -80,6 +86,11 @@ export const METRIC_NAMES = [
   'health_check_duration_seconds',
   'config_reloads_total',
   'config_generation',
+  'rate_limit_permits_total',
+  'rate_limit_waiting',
+  'fallbacks_total',
+  'hedges_total',
+  'hedges_won_total',
 ] as const;
 
 type Tagged = { [TAG]?: Families };
@@ -273,6 +284,35 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     },
   });
 
+  const rateLimitPermits = counter(
+    'rate_limit_permits_total',
+    'Permits asked of a rate limiter, by outcome: granted (at once or after a wait) or rejected.',
+    ['policy', 'outcome'],
+  );
+  new Gauge({
+    name: `${prefix}rate_limit_waiting`,
+    help: 'Calls waiting for a rate limiter permit now (only with maxWaitMs).',
+    labelNames: labelNames('policy'),
+    registers,
+    collect() {
+      this.reset();
+      // Rate limiters of one name share their series: the calls waiting add up.
+      for (const o of all()) {
+        if (o.rateLimit !== undefined)
+          this.inc({ ...o.constant, policy: o.rateLimit.name }, o.rateLimit.stats().waiting);
+      }
+    },
+  });
+  const fallbacks = counter('fallbacks_total', 'Failed calls a fallback policy answered instead.', ['policy']);
+  const hedges = counter('hedges_total', 'Extra attempts a hedge policy started because the first was slow.', [
+    'policy',
+  ]);
+  const hedgesWon = counter(
+    'hedges_won_total',
+    'Calls an extra attempt of a hedge policy won (it succeeded before the first).',
+    ['policy'],
+  );
+
   const families: Families = {
     prefix,
     constantNames,
@@ -285,6 +325,10 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     timeouts,
     bulkheadRejected,
     configReloads,
+    rateLimitPermits,
+    fallbacks,
+    hedges,
+    hedgesWon,
     observed,
     names: new Map(),
   };

@@ -145,6 +145,21 @@ describe('a result predicate shared by retry and breaker', () => {
     expect(outcomes).toEqual(['failure', 'failure', 'failure', 'giveUp exhausted after 3']);
   });
 
+  it('stops at once, resolving with the value, when a refused value opened the breaker', async () => {
+    const clock = new FakeClock();
+    const breaker = circuitBreaker({ trip: consecutiveFailures(2), isResultFailure: failing, clock });
+    const retries = retry({ attempts: 5, backoff: constant(1000), isResultFailure: failing, clock });
+    const reasons: string[] = [];
+    retries.on('giveUp', ({ reason }) => reasons.push(reason));
+    hits.delete('/down');
+    const call = compose(retries, breaker).execute(({ signal }) => fetch(`${base}/down`, { signal }));
+    while (hits.get('/down') !== 2) await clock.runAll().then(() => tick());
+    expect((await call).status).toBe(503);
+    expect(reasons).toEqual(['rejected']);
+    expect(breaker.state).toBe('open');
+    expect(clock.now()).toBe(1000); // one wait, none after the attempt that opened it
+  });
+
   it('honours the Retry-After of a returned response', async () => {
     const clock = new FakeClock();
     const retries = retry({

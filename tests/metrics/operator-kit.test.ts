@@ -47,6 +47,9 @@ describe('examples/prometheus/alerts.yml', () => {
         'ConfigReloadFailing',
         'BulkheadRejecting',
         'BulkheadSaturated',
+        'RateLimitRejectionsHigh',
+        'FallbacksServed',
+        'HedgesMostlyWin',
       ].sort(),
     );
     expect(byName.get('CircuitBreakerOpen')).toMatchObject({ for: '1m', labels: { severity: 'critical' } });
