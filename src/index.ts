@@ -10,6 +10,7 @@ export type {
   CircuitBreaker,
   CircuitBreakerEvents,
   CircuitBreakerOptions,
+  CircuitBreakerSettings,
   CircuitBreakerSnapshot,
   CircuitBreakerStats,
   CircuitState,
@@ -33,8 +34,8 @@ export type {
   Bulkhead,
   BulkheadEvents,
   BulkheadOptions,
-  BulkheadSettings,
   BulkheadRejectReason,
+  BulkheadSettings,
   BulkheadStats,
 } from './bulkhead/index.js';
 export { adaptiveLimit, bulkhead } from './bulkhead/index.js';

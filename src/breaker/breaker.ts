@@ -3,6 +3,7 @@ import { ignoreLate } from '../core/attempt.js';
 import { type BackoffOption, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { httpStatusOf, isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { CircuitOpenError, describe, RejectedError, rejectSoon, withoutStack } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { markOpenedBreaker } from '../core/opened.js';
@@ -157,11 +158,17 @@ export interface CircuitBreakerStats {
   readonly retryAfterMs: number;
 }
 
+/** What {@link CircuitBreaker.configure} can change at run time: every option but `name`, `clock` and `initialState`. */
+export type CircuitBreakerSettings = Omit<CircuitBreakerOptions, 'name' | 'clock' | 'initialState'>;
+
 /**
  * A circuit breaker: a {@link Policy} that fails fast while a dependency is down and probes it
  * back to health. Made by {@link circuitBreaker}.
  */
-export interface CircuitBreaker extends Policy, EventSource<CircuitBreakerEvents> {
+export interface CircuitBreaker
+  extends Policy,
+    EventSource<CircuitBreakerEvents>,
+    Configurable<CircuitBreakerSettings> {
   readonly kind: 'breaker';
   /** The breaker's name. */
   readonly name: string;
@@ -207,9 +214,11 @@ function safely<A>(predicate: (a: A) => boolean, a: A, onThrow: boolean): boolea
 
 class Breaker implements CircuitBreaker {
   readonly kind = 'breaker' as const;
-  readonly #s: Settings;
+  #s: Settings;
+  /** The options the settings were made from: `configure` merges over them. */
+  #options: CircuitBreakerOptions;
   readonly #events = new Emitter<CircuitBreakerEvents>();
-  readonly #window: OutcomeWindow;
+  #window: OutcomeWindow;
   #mode: Mode = 'closed';
   /** Bumped on every change of state: outcomes of calls started in an older state do not count. */
   #generation = 0;
@@ -222,7 +231,8 @@ class Breaker implements CircuitBreaker {
   #isolations = 0;
   #rejected = 0;
 
-  constructor(settings: Settings, snapshot: CircuitBreakerSnapshot | undefined) {
+  constructor(options: CircuitBreakerOptions, settings: Settings, snapshot: CircuitBreakerSnapshot | undefined) {
+    this.#options = options;
     this.#s = settings;
     this.#window = createWindow(settings.trip, settings.slow?.rate);
     if (snapshot) {
@@ -238,6 +248,33 @@ class Breaker implements CircuitBreaker {
 
   get name(): string {
     return this.#s.name;
+  }
+
+  configure(options: CircuitBreakerSettings): void {
+    configureOne(this, options, 'circuitBreaker.configure');
+  }
+
+  /**
+   * The state (closed, open, half-open, isolated), the time left open, the consecutive opens and
+   * the window are kept: new thresholds judge the outcomes to come, and a window of a new size
+   * keeps the most recent outcomes that fit. A new `openMs` applies from the next opening.
+   */
+  [PREPARE_CONFIGURE](options: unknown): () => void {
+    const where = 'circuitBreaker.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, CONFIGURABLE);
+    const given = (options ?? {}) as CircuitBreakerSettings;
+    const merged: CircuitBreakerOptions = { ...this.#options, ...given };
+    // openMs and openBackoff exclude each other: giving one replaces the other.
+    if (given.openMs !== undefined && given.openBackoff === undefined)
+      delete (merged as { openBackoff?: unknown }).openBackoff;
+    if (given.openBackoff !== undefined && given.openMs === undefined) delete (merged as { openMs?: unknown }).openMs;
+    const next = breakerSettings(merged);
+    return () => {
+      this.#options = merged;
+      this.#window = createWindow(next.trip, next.slow?.rate, this.#window);
+      this.#s = next;
+    };
   }
 
   get state(): CircuitState {
@@ -549,7 +586,8 @@ class Breaker implements CircuitBreaker {
       return false;
     }
     if (this.#mode === 'closed' && this.#window.record(failed, slow, now)) {
-      this.#enter('open', 'tripped', now);
+      // A success can trip a rate still at its threshold, on the path that reads no clock.
+      this.#enter('open', 'tripped', Number.isNaN(now) ? this.#s.clock.now() : now);
       return true;
     }
     return false;
@@ -569,6 +607,8 @@ const KNOWN_OPTIONS = [
   'clock',
   'random',
 ] as const;
+/** What a running breaker may change: not what makes it this breaker (name, clock, saved state). */
+const CONFIGURABLE = KNOWN_OPTIONS.filter((key) => key !== 'name' && key !== 'clock' && key !== 'initialState');
 
 /**
  * The default `isFailure`: a failure that says the dependency is failing. A 429 says it is up and
@@ -614,7 +654,15 @@ export function circuitBreaker<R = unknown>(options?: CircuitBreakerOptions<R>):
   const where = 'circuitBreaker';
   checkOptionsObject(where, options);
   checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
-  const o = options ?? {};
+  const o = (options ?? {}) as CircuitBreakerOptions;
+  const settings = breakerSettings(o);
+  const snapshot = o.initialState === undefined ? undefined : checkSnapshot(o.initialState, settings.name);
+  return new Breaker(o, settings, snapshot);
+}
+
+/** Checks every option but `initialState` and makes the settings (the factory's and `configure`'s). */
+function breakerSettings(o: CircuitBreakerOptions): Settings {
+  const where = 'circuitBreaker';
   const name = nameOption(where, o.name, 'default');
   const trip = o.trip ?? consecutiveFailures(5);
   if (!isTripRule(trip)) {
@@ -666,7 +714,7 @@ export function circuitBreaker<R = unknown>(options?: CircuitBreakerOptions<R>):
       ? Math.max(1, openMs ?? 60_000)
       : msOption(where, 'halfOpen.probeTimeoutMs', halfOpen.probeTimeoutMs);
   const random = functionOption<() => number>(where, 'random', o.random, 'returning a number in [0, 1)');
-  const settings: Settings = {
+  return {
     name,
     trip,
     slow,
@@ -685,6 +733,4 @@ export function circuitBreaker<R = unknown>(options?: CircuitBreakerOptions<R>):
     clock: clockOption(where, o.clock),
     random: random ?? Math.random,
   };
-  const snapshot = o.initialState === undefined ? undefined : checkSnapshot(o.initialState, name);
-  return new Breaker(settings, snapshot);
 }

@@ -8,6 +8,7 @@ export type {
   CircuitBreaker,
   CircuitBreakerEvents,
   CircuitBreakerOptions,
+  CircuitBreakerSettings,
   CircuitBreakerStats,
   CircuitState,
   HalfOpenOptions,

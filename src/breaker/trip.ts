@@ -143,6 +143,12 @@ export interface WindowCounts {
 export interface OutcomeWindow {
   /** True when outcomes are kept by time, so recording one needs the clock. */
   readonly timed: boolean;
+  /** What the window holds, independent of the thresholds: a rule of the same shape keeps it. */
+  readonly shape: string;
+  /** Takes new thresholds for the same shape, keeping every outcome. */
+  retune(rule: TripRule, slowRate: number | undefined): void;
+  /** The outcomes held, oldest first, one byte each (FAILED | SLOW); empty for a time window. */
+  recent(): Uint8Array;
   /** Records one outcome at `now`; true when the rule says the breaker must open. */
   record(failure: boolean, slow: boolean, now: number): boolean;
   counts(now: number): WindowCounts;
@@ -151,10 +157,17 @@ export interface OutcomeWindow {
 
 class ConsecutiveWindow implements OutcomeWindow {
   readonly timed = false;
+  readonly shape = 'consecutive';
   #run = 0;
   #calls = 0;
   #slow = 0;
-  constructor(readonly limit: number) {}
+  constructor(public limit: number) {}
+  retune(rule: TripRule): void {
+    if (rule.kind === 'consecutiveFailures') this.limit = rule.failures;
+  }
+  recent(): Uint8Array {
+    return new Uint8Array(this.#run).fill(FAILED);
+  }
   record(failure: boolean, slow: boolean): boolean {
     this.#calls++;
     if (slow) this.#slow++;
@@ -177,6 +190,7 @@ const SLOW = 2;
 /** The last n calls, in a ring of bytes: one byte per call, counts kept as it turns. */
 class CountWindow implements OutcomeWindow {
   readonly timed = false;
+  readonly shape: string;
   readonly #ring: Uint8Array;
   #next = 0;
   #size = 0;
@@ -184,10 +198,22 @@ class CountWindow implements OutcomeWindow {
   #slow = 0;
   constructor(
     size: number,
-    readonly rule: FailureRateRule,
-    readonly slowRate: number | undefined,
+    public rule: FailureRateRule,
+    public slowRate: number | undefined,
   ) {
     this.#ring = new Uint8Array(size);
+    this.shape = `calls:${size}`;
+  }
+  retune(rule: TripRule, slowRate: number | undefined): void {
+    if (rule.kind === 'failureRate') this.rule = rule;
+    this.slowRate = slowRate;
+  }
+  recent(): Uint8Array {
+    const ring = this.#ring;
+    const out = new Uint8Array(this.#size);
+    const start = this.#size === ring.length ? this.#next : 0;
+    for (let i = 0; i < this.#size; i++) out[i] = ring[(start + i) % ring.length] ?? 0;
+    return out;
   }
   record(failure: boolean, slow: boolean): boolean {
     const ring = this.#ring;
@@ -219,6 +245,7 @@ class CountWindow implements OutcomeWindow {
 /** The last `ms`, in k buckets that empty as time moves past them. */
 class TimeWindow implements OutcomeWindow {
   readonly timed = true;
+  readonly shape: string;
   readonly #calls: Float64Array;
   readonly #failures: Float64Array;
   readonly #slow: Float64Array;
@@ -227,13 +254,22 @@ class TimeWindow implements OutcomeWindow {
   constructor(
     ms: number,
     buckets: number,
-    readonly rule: FailureRateRule,
-    readonly slowRate: number | undefined,
+    public rule: FailureRateRule,
+    public slowRate: number | undefined,
   ) {
     this.#calls = new Float64Array(buckets);
     this.#failures = new Float64Array(buckets);
     this.#slow = new Float64Array(buckets);
     this.#bucketMs = ms / buckets;
+    this.shape = `ms:${ms}/${buckets}`;
+  }
+  retune(rule: TripRule, slowRate: number | undefined): void {
+    if (rule.kind === 'failureRate') this.rule = rule;
+    this.slowRate = slowRate;
+  }
+  recent(): Uint8Array {
+    // Counts by time bucket cannot be put in order: a window of another shape starts empty.
+    return new Uint8Array(0);
   }
   #slot(epoch: number): number {
     const n = this.#calls.length;
@@ -293,12 +329,30 @@ function shouldTrip(
   return failures / calls >= rule.threshold || (slowRate !== undefined && slow / calls >= slowRate);
 }
 
-/** Builds a breaker's window for `rule`; `slowRate` is the slow-call rate that also trips it. @internal */
-export function createWindow(rule: TripRule, slowRate: number | undefined): OutcomeWindow {
-  if (rule.kind === 'consecutiveFailures') return new ConsecutiveWindow(rule.failures);
-  return 'calls' in rule.window
-    ? new CountWindow(rule.window.calls, rule, slowRate)
-    : new TimeWindow(rule.window.ms, rule.window.buckets ?? 10, rule, slowRate);
+/**
+ * Builds a breaker's window for `rule`; `slowRate` is the slow-call rate that also trips it.
+ * Given the window a breaker had before a `configure`, it keeps what fits: the same window with
+ * new thresholds when the shape is the same (consecutive, the same count, the same time span and
+ * buckets), else a new window holding the most recent outcomes it has room for (a time window,
+ * whose counts have no order, leaves the new one empty). Nothing trips while it is filled.
+ *
+ * @internal
+ */
+export function createWindow(rule: TripRule, slowRate: number | undefined, previous?: OutcomeWindow): OutcomeWindow {
+  let window: OutcomeWindow;
+  if (rule.kind === 'consecutiveFailures') window = new ConsecutiveWindow(rule.failures);
+  else if ('calls' in rule.window) window = new CountWindow(rule.window.calls, rule, slowRate);
+  else window = new TimeWindow(rule.window.ms, rule.window.buckets ?? 10, rule, slowRate);
+  if (previous === undefined) return window;
+  if (previous.shape === window.shape) {
+    previous.retune(rule, slowRate);
+    return previous;
+  }
+  const recent = previous.recent();
+  if (!window.timed) {
+    for (const outcome of recent) window.record((outcome & FAILED) !== 0, (outcome & SLOW) !== 0, 0);
+  }
+  return window;
 }
 
 /** True when `value` is a rule made by {@link consecutiveFailures} or {@link failureRate}. @internal */

@@ -1,7 +1,7 @@
 import { abortReason, onAbort } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
-import { BulkheadRejectedError, describe, rejectSoon, withoutStack } from '../core/errors.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
+import { BulkheadRejectedError, describe, rejectSoon, withoutStack } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import {
   checkKnownKeys,

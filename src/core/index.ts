@@ -13,6 +13,7 @@ export type { ClassifyOptions, ErrorClass } from './classify.js';
 export { classify, httpStatusOf, isRetryable, RETRYABLE_HTTP_STATUSES, RETRYABLE_NETWORK_CODES } from './classify.js';
 export type { Clock } from './clock.js';
 export { isClock, systemClock } from './clock.js';
+export type { Configurable } from './configure.js';
 export type {
   CircuitOpenErrorOptions,
   ConfigIssue,
@@ -37,7 +38,6 @@ export {
 export type { HttpErrorOptions, ResponseLike } from './http.js';
 export { HttpError, throwIfNotOk } from './http.js';
 export type { EventSource, Unsubscribe } from './listeners.js';
-export type { Configurable } from './configure.js';
 export type { ComposedPolicy, ExecuteContext, ExecuteOptions, Policy, Work } from './policy.js';
 export { compose, isPolicy } from './policy.js';
 export type {

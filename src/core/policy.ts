@@ -164,9 +164,7 @@ class Composed implements ComposedPolicy {
           `${where}: ${duplicated.has(name) ? `two parts are named "${name}"; give them distinct names` : `no part is named "${name}"`}; parts that can be named: ${names.join(', ') || 'none'}`,
         );
       }
-      commits.push(
-        prepareConfigure(part, (settingsByName as Record<string, unknown>)[name], `${where}("${name}")`),
-      );
+      commits.push(prepareConfigure(part, (settingsByName as Record<string, unknown>)[name], `${where}("${name}")`));
     }
     // A composed policy inside a registry commits under the registry's epoch, with the others.
     return (epoch) => {
@@ -204,7 +202,10 @@ function pinned(options: ExecuteOptions | undefined, since: number): ExecuteOpti
 const HIDDEN_DEFAULT: HiddenSignalOptions = Object.freeze({ [SIGNAL_HIDDEN]: true as const });
 
 function hide(options: ExecuteOptions | undefined, since: number | undefined): HiddenSignalOptions {
-  if (since === undefined && (options === undefined || (options.signal === undefined && options.attempt === undefined))) {
+  if (
+    since === undefined &&
+    (options === undefined || (options.signal === undefined && options.attempt === undefined))
+  ) {
     return HIDDEN_DEFAULT;
   }
   return { signal: options?.signal, attempt: options?.attempt, since, [SIGNAL_HIDDEN]: true };

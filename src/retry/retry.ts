@@ -4,10 +4,10 @@ import { runAttempt } from '../core/attempt.js';
 import { type BackoffOption, exponential, isBackoffOption, nextDelay } from '../core/backoff.js';
 import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { describe, RejectedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { openedBreaker } from '../core/opened.js';
-import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
 import {
   type ExecuteOptions,

@@ -1,9 +1,9 @@
 import { abortOwned, abortReason, isAborted, onAbort, ownedController } from '../core/abort.js';
 import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
-import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
 import { type ClockTimer, clockTimer, Deadline, Lane } from './deadlines.js';

@@ -433,3 +433,23 @@ describe('circuit breaker', () => {
     expect(() => failureRate({ threshold: 0.5, window: {} as never })).toThrow('it has neither calls nor ms');
   });
 });
+
+describe('a success that trips a failure rate at its threshold', () => {
+  it('opens for openMs, on the lean path that reads no clock (found by the configure property)', async () => {
+    const { circuitBreaker, failureRate } = await import('bulwark/breaker');
+    const { FakeClock } = await import('bulwark/testing');
+    const clock = new FakeClock(1000);
+    const breaker = circuitBreaker({
+      trip: failureRate({ threshold: 0.5, minimumCalls: 2, window: { calls: 4 } }),
+      openMs: 300,
+      clock,
+    });
+    await breaker.execute(() => Promise.reject(new Error('x'))).catch(() => {});
+    await breaker.execute(() => 1); // 1 failure in 2 calls: the rate is at its threshold
+    expect(breaker.state).toBe('open');
+    const refusal = await breaker.execute(() => 1).catch((err: { retryAfterMs: number }) => err);
+    expect((refusal as { retryAfterMs: number }).retryAfterMs).toBe(300);
+    await clock.advance(300);
+    expect(breaker.state).toBe('half-open');
+  });
+});

@@ -13,7 +13,9 @@ describe('configure', () => {
     const clock = new FakeClock();
     const limit = timeout({ ms: 100, clock });
     const before = limit.execute(hang).catch((e: Error) => clock.now());
-    expect(() => limit.configure({ ms: -1 })).toThrow(/timeout.configure: option "ms" must be a number of milliseconds greater than 0 .*got -1/);
+    expect(() => limit.configure({ ms: -1 })).toThrow(
+      /timeout.configure: option "ms" must be a number of milliseconds greater than 0 .*got -1/,
+    );
     expect(() => limit.configure({ name: 'x' } as never)).toThrow(/unknown option "name"; valid options are "ms"/);
     expect(limit.ms).toBe(100);
     limit.configure({ ms: 300 });
@@ -50,9 +52,12 @@ describe('configure', () => {
     // hangs on every attempt shows, by its attempts and their lengths, which settings it ran under.
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(fc.constant('call' as const), fc.constant('configure' as const), fc.integer({ min: 1, max: 40 })), {
-          maxLength: 30,
-        }),
+        fc.array(
+          fc.oneof(fc.constant('call' as const), fc.constant('configure' as const), fc.integer({ min: 1, max: 40 })),
+          {
+            maxLength: 30,
+          },
+        ),
         async (steps) => {
           const clock = new FakeClock();
           const pipeline = compose(
@@ -127,5 +132,77 @@ describe('configure a bulkhead', () => {
     for (const r of release) r();
     await Promise.all(calls);
     expect(pool.stats()).toMatchObject({ active: 0, queued: 0 });
+  });
+});
+
+describe('configure a circuit breaker', () => {
+  it('keeps its state: an open breaker stays open, with its time left, and new thresholds judge what comes', async () => {
+    const { circuitBreaker, consecutiveFailures } = await import('bulwark/breaker');
+    const clock = new FakeClock();
+    const breaker = circuitBreaker({ name: 'db', trip: consecutiveFailures(2), openMs: 1000, clock });
+    const fail = () => Promise.reject(new Error('down'));
+    await breaker.execute(fail).catch(() => {});
+    await breaker.execute(fail).catch(() => {});
+    expect(breaker.state).toBe('open');
+    expect(() => breaker.configure({ openMs: -5 })).toThrow(/circuitBreaker.configure: .*"openMs"/);
+    expect(() => breaker.configure({ name: 'x' } as never)).toThrow(/unknown option "name"/);
+    breaker.configure({ openMs: 5000, trip: consecutiveFailures(3) });
+    expect(breaker.state).toBe('open');
+    await clock.advance(1000); // the opening in force keeps its time
+    expect(breaker.state).toBe('half-open');
+  });
+
+  it('a window of a new size keeps the most recent outcomes that fit', async () => {
+    const { circuitBreaker, failureRate } = await import('bulwark/breaker');
+    const breaker = circuitBreaker({ trip: failureRate({ threshold: 0.9, minimumCalls: 4, window: { calls: 10 } }) });
+    const ok = () => 1;
+    const fail = () => Promise.reject(new Error('down'));
+    for (const outcome of [fail, fail, fail, ok, ok, fail]) await breaker.execute(outcome).catch(() => {});
+    expect(breaker.stats()).toMatchObject({ calls: 6, failures: 4 });
+    breaker.configure({ trip: failureRate({ threshold: 0.9, minimumCalls: 2, window: { calls: 3 } }) });
+    expect(breaker.stats()).toMatchObject({ calls: 3, failures: 1 });
+    breaker.configure({ trip: failureRate({ threshold: 0.5, minimumCalls: 2, window: { calls: 3 } }) });
+    expect(breaker.stats()).toMatchObject({ calls: 3, failures: 1 }); // same shape: the very same window
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('configure never resets the state, for any interleaving of outcomes, configure calls and clock moves', async () => {
+    const { circuitBreaker, consecutiveFailures, failureRate } = await import('bulwark/breaker');
+    const rules = [
+      consecutiveFailures(2),
+      consecutiveFailures(4),
+      failureRate({ threshold: 0.5, minimumCalls: 2, window: { calls: 4 } }),
+      failureRate({ threshold: 0.5, minimumCalls: 2, window: { calls: 8 } }),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.constant('ok' as const),
+            fc.constant('fail' as const),
+            fc.integer({ min: 0, max: 3 }).map((rule) => ({ rule })),
+            fc.integer({ min: 1, max: 600 }).map((ms) => ({ ms })),
+          ),
+          { maxLength: 40 },
+        ),
+        async (steps) => {
+          const clock = new FakeClock();
+          const breaker = circuitBreaker({ trip: rules[0], openMs: 500, clock });
+          for (const step of steps) {
+            if (step === 'ok') await breaker.execute(() => 1).catch(() => {});
+            else if (step === 'fail') await breaker.execute(() => Promise.reject(new Error('x'))).catch(() => {});
+            else if ('ms' in step) await clock.advance(step.ms);
+            else {
+              const before = breaker.state;
+              const opens = breaker.toJSON().consecutiveOpens;
+              breaker.configure({ trip: rules[step.rule], openMs: 200 + step.rule * 100 });
+              expect(breaker.state).toBe(before);
+              expect(breaker.toJSON().consecutiveOpens).toBe(opens);
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

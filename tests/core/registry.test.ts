@@ -111,16 +111,20 @@ describe('policies()', () => {
 
   it('stays bounded for any sequence of keys (maxKeys holds after every get)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 200 }), (max, keys) => {
-        const registry = policies({ create: tagged, maxKeys: max });
-        for (const key of keys) {
-          const p = registry.get(key);
-          expect(registry.peek(key)).toBe(p);
-          expect(registry.size).toBeLessThanOrEqual(max);
-        }
-        const { created, evicted, size } = registry.stats();
-        expect(created - evicted).toBe(size);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.string({ maxLength: 3 }), { maxLength: 200 }),
+        (max, keys) => {
+          const registry = policies({ create: tagged, maxKeys: max });
+          for (const key of keys) {
+            const p = registry.get(key);
+            expect(registry.peek(key)).toBe(p);
+            expect(registry.size).toBeLessThanOrEqual(max);
+          }
+          const { created, evicted, size } = registry.stats();
+          expect(created - evicted).toBe(size);
+        },
+      ),
     );
   });
 
@@ -141,7 +145,9 @@ describe('compose().configure', () => {
     const pipeline = compose(a, b);
     pipeline.configure({ a: { n: 10 } });
     expect([a.n, b.n]).toEqual([10, 2]);
-    expect(() => pipeline.configure({ c: { n: 1 } })).toThrow(/no part is named "c"; parts that can be named: "a", "b"/);
+    expect(() => pipeline.configure({ c: { n: 1 } })).toThrow(
+      /no part is named "c"; parts that can be named: "a", "b"/,
+    );
     const twice = compose(a, Object.assign(tagged('x', undefined), { name: 'a' }));
     expect(() => twice.configure({ a: { n: 1 } })).toThrow(/two parts are named "a"/);
   });
