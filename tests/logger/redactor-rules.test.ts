@@ -194,6 +194,11 @@ describe('string scanners', () => {
     'tokens=1532 used, prompt_tokens=12',
     `see ${PLACEHOLDER} and $\{DB_PASSWORD:-none}`,
     'retrying at 10:30 with mode=fast',
+    'auth=none status=ok, password: missing, token=expired, auth=basic',
+    'class sk-loading-spinner-container',
+    'xoxo-hugs-and-kisses-forever',
+    'ghp_some_long_identifier_name_here_x_yz_abc',
+    'zeros AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==',
     'https://api.example.com/v1/items?page=2&limit=50',
   ])('keeps %s', (text) => {
     expect(r.redactString(text)).toBe(text);
