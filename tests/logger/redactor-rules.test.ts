@@ -330,3 +330,18 @@ describe('read once: what is serialized is what was redacted', () => {
     expect(JSON.stringify(out)).toBe(`{"__proto__":{"isAdmin":true},"a":{"__proto__":{"password":"${R}"}}}`);
   });
 });
+
+describe('more places secrets hide', () => {
+  it('censors secret XML elements, the whole Cookie header and session cookies by name', () => {
+    expect(r.redactString('<login><user>ann</user><wsse:Password>hunter22</wsse:Password></login>')).toBe(
+      `<login><user>ann</user><wsse:Password>${R}</wsse:Password></login>`,
+    );
+    expect(r.redactString('Cookie: theme=dark; JSESSIONID=abc123def\nnext')).toBe(`Cookie: ${R}\nnext`);
+    expect(r.redact({ JSESSIONID: 'abc', PHPSESSID: 'def', AccountSid: 'AC123' })).toEqual({
+      JSESSIONID: R,
+      PHPSESSID: R,
+      AccountSid: 'AC123',
+    });
+    expect(r.redactString('<note>password reset requested</note>')).toBe('<note>password reset requested</note>');
+  });
+});

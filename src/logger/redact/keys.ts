@@ -64,6 +64,8 @@ export const SECRET_ENDINGS: readonly string[] = [
   'accesskey',
   'secretkey',
   'privatekey',
+  'sessionid',
+  'sessid',
 ];
 
 /** Words that are secret only as the last word of a key: `DB_PASS`, `pass`, `LDAP_BIND_PW`. */

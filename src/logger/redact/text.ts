@@ -183,6 +183,11 @@ for (const scheme of AUTH_SCHEMES) {
   }
 }
 
+const COOKIE_RULES = new Set(['key:cookie', 'key:cookies', 'key:set-cookie']);
+
+/** `<password>x</password>`: an XML element whose name is secret (SOAP and XML bodies). */
+const XML_ELEMENT = /<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>([^<]{1,1000})<\/\1?\2>/g;
+
 const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
 
 export class TextScanner {
@@ -244,6 +249,7 @@ export class TextScanner {
     }
     if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
     if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
+    if ((seen & Seen.slash) !== 0 && text.includes('</')) this.#xml(text, spans);
     const run = this.#longestRun;
     for (const pattern of this.#hinted) {
       if ((seen & pattern.needs) !== pattern.needs || run < pattern.minRun || !text.includes(pattern.hint)) continue;
@@ -353,6 +359,18 @@ export class TextScanner {
     spans.push({ start: from, end: to, rule: `auth-scheme:${word}` });
   }
 
+  #xml(text: string, spans: Span[]): void {
+    XML_ELEMENT.lastIndex = 0;
+    for (let m = XML_ELEMENT.exec(text); m !== null; m = XML_ELEMENT.exec(text)) {
+      const rule = this.#keys.match(m[2] as string);
+      const value = m[3] as string;
+      if (rule === null || value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      const closing = 3 + (m[1]?.length ?? 0) + (m[2] as string).length; // `</prefix:name>`
+      const start = m.index + m[0].length - closing - value.length;
+      spans.push({ start, end: start + value.length, rule });
+    }
+  }
+
   /** `--password hunter2` (a flag, a space, its value); `--password=x` is a pair. */
   #flags(text: string, spans: Span[]): void {
     const flag = /(?<![\w-])--([A-Za-z][\w.-]*)[ \t]+(["']?)([^\s"'-][^\s"']*)\2/g;
@@ -426,6 +444,9 @@ export class TextScanner {
           if (v === open || v === Ch.Newline || (escaped && v === Ch.Backslash)) break;
           to++;
         }
+      } else if (COOKIE_RULES.has(rule)) {
+        // `Cookie: a=1; sid=2`: every cookie of the header, to the end of the line.
+        while (to < len && text.charCodeAt(to) !== Ch.Newline && text.charCodeAt(to) !== Ch.Quote) to++;
       } else {
         while (to < len && !isValueStop(text.charCodeAt(to))) to++;
       }
