@@ -345,3 +345,25 @@ describe('more places secrets hide', () => {
     expect(r.redactString('<note>password reset requested</note>')).toBe('<note>password reset requested</note>');
   });
 });
+
+describe('placeholders', () => {
+  it('keeps a placeholder only when it cannot be the secret', () => {
+    expect(
+      r.redact({
+        a: { password: '$password' },
+        b: { password: '$DB_PASSWORD' },
+        c: { password: '?' },
+        d: { password: '$ecret12' },
+        e: { password: '@dmin123' },
+        f: { password: '$AA0000' },
+      }),
+    ).toEqual({
+      a: { password: '$password' },
+      b: { password: '$DB_PASSWORD' },
+      c: { password: '?' },
+      d: { password: R },
+      e: { password: R },
+      f: { password: R },
+    });
+  });
+});

@@ -318,9 +318,26 @@ function builtinRule(words: readonly string[]): string | null {
   return null;
 }
 
-/** A value under a secret key that is a placeholder, not a secret: `$1`, `?`, `${DB_PASSWORD}`, `***`. */
+/**
+ * A value under a secret key that is a placeholder, not a secret: `?`, `$1`, `%s`, `${DB_PASSWORD}`,
+ * `{{token}}`, `<password>`, `***`.
+ */
 const PLACEHOLDER =
-  /^(?:\$\d+|\$[A-Za-z_]\w*|\$\{[^}]*\}|\?|:[A-Za-z_]\w*|@[A-Za-z_]\w*|%[sd]|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
+  /^(?:\?|\$\d{1,2}|%[sd]|\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
+/** `$password`, `:password`, `@password`, `$DB_PASSWORD`: a named placeholder, kept when it names the secret. */
+const NAMED_PLACEHOLDER = /^[$:@]([A-Za-z_]\w*)$/;
+
+function namesTheSecret(name: string, rule: string): boolean {
+  const word = rule.slice(rule.indexOf(':') + 1).replace(/[^a-z0-9]/g, '');
+  return (
+    word.length > 0 &&
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .includes(word)
+  );
+}
+
 /**
  * Words that say what state a secret is in, or which scheme it uses, and cannot be one:
  * `auth=none`, `password: missing`, `auth=basic`, `token=expired`.
@@ -378,6 +395,8 @@ export function keptUnderSecretKey(rule: string, value: unknown): boolean {
   if (typeof value === 'number') return rule === 'key:tokens';
   if (typeof value !== 'string') return false;
   if (value.length === 0 || PLACEHOLDER.test(value)) return true;
+  const named = NAMED_PLACEHOLDER.exec(value);
+  if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
   if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);

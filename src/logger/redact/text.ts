@@ -50,6 +50,7 @@ const NEEDS: Readonly<Record<string, number>> = {
   'teams-webhook': Seen.colon,
   'telegram-bot-url': Seen.colon,
   'zapier-webhook': Seen.colon,
+  'slack-file-token': Seen.colon,
 };
 
 /**

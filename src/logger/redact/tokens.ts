@@ -590,8 +590,8 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
   {
     name: 'telegram-bot-token',
     source: 'https://core.telegram.org/bots/api#authorizing-your-bot (bot id, colon, 35 characters)',
-    hint: ':AA',
-    regex: /(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g,
+    hint: ':A',
+    regex: /(?<![0-9])\d{5,16}:A[A-Za-z0-9_-]{34}(?![A-Za-z0-9_-])/g,
     example: '3272523792:AABk5__N6368dDzqj-2NiffNmFyH-JO4WKu',
   },
   {
@@ -627,6 +627,14 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     regex: /hooks\.slack\.com\/(?:services|workflows|triggers)\/([A-Za-z0-9_/-]{20,})/g,
     secretGroup: 1,
     example: 'https://hooks.slack.com/services/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',
+  },
+  {
+    name: 'slack-file-token',
+    source: 'https://api.slack.com/types/file#authentication (file URLs carry a token in ?t=)',
+    hint: 'slack.com/',
+    regex: /slack\.com\/[^\s"'<>?]*\?(?:[^\s"'<>#]*&)?t=([^\s&"'<>#]+)/g,
+    secretGroup: 1,
+    example: 'https://files.slack.com/files-pri/T0123ABCD-F0456EFGH/report.pdf?t=Zm9vYmFyMTIzNDU2Nzg5MA',
   },
   {
     name: 'teams-webhook',
