@@ -253,6 +253,10 @@ class Engine implements Redactor {
 
   /** `text` with each span censored; overlapping spans are censored as one. */
   #censorSpans(text: string, spans: Span[], path: Path): string {
+    if (spans.length === 1) {
+      const { start, end, rule } = spans[0] as Span;
+      return text.slice(0, start) + String(this.#hide(text.slice(start, end), path, rule)) + text.slice(end);
+    }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
     let out = '';
     let last = 0;
