@@ -397,7 +397,8 @@ class Engine implements Redactor {
       keys = keys.slice(0, this.#maxItems);
       copy = cut;
     }
-    const valueRule = keys.length <= 8 && hasValueKey(keys) ? this.#entryRule(copy) : null;
+    const valueRule =
+      keys.length <= 8 && (keys.includes('value') || keys.includes('Value')) ? this.#entryRule(copy) : null;
     const track = this.#track;
     for (const key of keys) {
       const value = copy[key];
@@ -532,11 +533,6 @@ class Engine implements Redactor {
     if (cause !== undefined) field('cause', cause);
     return out;
   }
-}
-
-function hasValueKey(keys: readonly string[]): boolean {
-  for (const key of keys) if (key === 'value' || key === 'Value') return true;
-  return false;
 }
 
 /** Headers and URLSearchParams: logged as their entries (JSON.stringify would give `{}`). */

@@ -28,6 +28,12 @@ interface Gated extends HintedPattern {
   readonly minRun: number;
 }
 
+interface HintGroup {
+  readonly needs: number;
+  minRun: number;
+  readonly patterns: Gated[];
+}
+
 /** Longest token runs some hinted shapes need (most strings have none that long). */
 const MIN_RUN: Readonly<Record<string, number>> = {
   'mailchimp-key': 32,
@@ -195,7 +201,8 @@ export class TextScanner {
   readonly #keys: KeyRules;
   /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
   readonly #byStart: (Starter[] | undefined)[] = new Array(128 * 128).fill(undefined);
-  readonly #hinted: Gated[];
+  /** Hinted shapes in groups that need the same punctuation, so one test skips a whole group. */
+  readonly #groups: HintGroup[];
   /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
   #seen = 0;
   #longestRun = 0;
@@ -220,11 +227,15 @@ export class TextScanner {
         hinted.push({ name: shape.name, hint: shape.hint, regex: shape.regex, secretGroup: shape.secretGroup ?? 0 });
       }
     }
-    this.#hinted = hinted.map((p) => ({
-      ...p,
-      needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
-      minRun: MIN_RUN[p.name] ?? 6,
-    }));
+    const groups = new Map<number, HintGroup>();
+    for (const p of hinted) {
+      const gated: Gated = { ...p, needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0), minRun: MIN_RUN[p.name] ?? 6 };
+      const group = groups.get(gated.needs) ?? { needs: gated.needs, minRun: gated.minRun, patterns: [] };
+      group.minRun = Math.min(group.minRun, gated.minRun);
+      group.patterns.push(gated);
+      groups.set(gated.needs, group);
+    }
+    this.#groups = [...groups.values()];
     this.#user = user.map((p) => ({
       name: p.name,
       regex: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`),
@@ -252,9 +263,12 @@ export class TextScanner {
     if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
     if ((seen & Seen.slash) !== 0 && text.includes('</')) this.#xml(text, spans);
     const run = this.#longestRun;
-    for (const pattern of this.#hinted) {
-      if ((seen & pattern.needs) !== pattern.needs || run < pattern.minRun || !text.includes(pattern.hint)) continue;
-      this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+    for (const group of this.#groups) {
+      if ((seen & group.needs) !== group.needs || run < group.minRun) continue;
+      for (const pattern of group.patterns) {
+        if (run < pattern.minRun || !text.includes(pattern.hint)) continue;
+        this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+      }
     }
     if (this.#user.length > 0) {
       const lower = text.toLowerCase();
