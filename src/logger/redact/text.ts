@@ -440,6 +440,7 @@ export class TextScanner {
       let open = 0;
       let escaped = false;
       let o = text.charCodeAt(from);
+      if (o === Ch.OpenBrace || o === 91) continue; // `cookie: { ... }`: a structure, whose own pairs are judged
       if (o === Ch.Backslash) {
         const next = text.charCodeAt(from + 1);
         if (next === Ch.Quote || next === Ch.Apostrophe) {

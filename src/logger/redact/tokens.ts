@@ -650,7 +650,7 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     name: 'telegram-bot-url',
     source: 'https://core.telegram.org/bots/api#making-requests (https://api.telegram.org/bot<token>/METHOD)',
     hint: 'api.telegram.org/bot',
-    regex: /api\.telegram\.org\/(?:file\/)?bot([^/\s"'<>]+)/g,
+    regex: /api\.telegram\.org\/(?:file\/)?bot(\d+:[A-Za-z0-9_-]+)/g,
     secretGroup: 1,
     example: 'https://api.telegram.org/bot123:abc-def_ghi/sendMessage',
   },
