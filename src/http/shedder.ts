@@ -29,7 +29,11 @@ export type { LoadSample } from './load.js';
 export interface LoadShedderOptions {
   /** Mean event-loop delay over a sample above which the process is overloaded, in ms (default 100). */
   readonly maxEventLoopDelayMs?: number | undefined;
-  /** Event-loop utilization (0 to 1] above which the process is overloaded (default: not checked). */
+  /**
+   * Event-loop utilization (0 to 1] above which the process is overloaded (default 0.98). A
+   * CPU-bound flood shows here first: each request blocks the loop briefly, so the delay stays low
+   * while requests queue in the sockets and the loop never rests.
+   */
   readonly maxEventLoopUtilization?: number | undefined;
   /** V8 heap in use above which the process is overloaded, in bytes (default: not checked). */
   readonly maxHeapUsedBytes?: number | undefined;
@@ -152,7 +156,7 @@ export function shedderSettings(options: LoadShedderOptions | undefined): Shedde
   return {
     limits: {
       eventLoopDelayMs: delay,
-      eventLoopUtilization: elu ?? Number.POSITIVE_INFINITY,
+      eventLoopUtilization: elu ?? 0.98,
       heapUsedBytes: heap ?? Number.POSITIVE_INFINITY,
     },
     exempt: exemptOption(where, o.exempt),
@@ -267,7 +271,7 @@ export class Shedder implements LoadShedder {
 
 /**
  * Sheds load: a background sampler (an unref'ed timer every `sampleIntervalMs`, never work per
- * request) watches the event loop's delay, and optionally its utilization and the heap. After
+ * request) watches the event loop's delay and utilization, and optionally the heap. After
  * `overloadAfter` samples in a row over a limit, new requests are answered at once with 503, a
  * `Retry-After` and an RFC 9457 body, except `exempt` ones (health and metrics by default); after
  * `recoverAfter` samples in a row under 80% of every limit, requests are admitted again. Requests
