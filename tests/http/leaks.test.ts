@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from 'bulwark';
 import { loadShedder, problemHandler, requestDeadline, requestId } from 'bulwark/http';
 import { describe, expect, it } from 'vitest';
 import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.js';
@@ -14,11 +15,37 @@ function timersAndServers(): Record<string, number> {
   return counts;
 }
 
+/** The system clock, counting its timers: those set and neither fired nor cleared. */
+function countingClock(): Clock & { readonly pending: number } {
+  const live = new Set<unknown>();
+  return {
+    now: () => systemClock.now(),
+    setTimeout(cb, ms) {
+      const handle: unknown = systemClock.setTimeout(() => {
+        live.delete(handle);
+        cb();
+      }, ms);
+      live.add(handle);
+      return handle;
+    },
+    clearTimeout(handle) {
+      live.delete(handle);
+      systemClock.clearTimeout(handle);
+    },
+    get pending() {
+      return live.size;
+    },
+  };
+}
+
 describe.each(FRAMEWORKS)('on %s with every part on the system clock', (framework) => {
+  // bulwark's timers are unref'ed, so process.getActiveResourcesInfo() does not list them: the
+  // counting clock sees them; the process's list sees the sockets and servers.
   it('leaves no timer, socket or server behind once the server is closed and the shedder stopped', async () => {
     const before = timersAndServers();
-    const shedder = loadShedder();
-    const deadline = requestDeadline({ ms: 60_000 });
+    const clock = countingClock();
+    const shedder = loadShedder({ clock });
+    const deadline = requestDeadline({ ms: 60_000, clock });
     const entered = deferred();
     const running = await start(
       framework,
@@ -43,7 +70,9 @@ describe.each(FRAMEWORKS)('on %s with every part on the system clock', (framewor
     hanging.req.destroy(); // its 60 s deadline timer must go with the connection
     await turns(10);
     await running.close();
+    expect(clock.pending).toBe(1); // the shedder's sampler, and no request's deadline
     shedder.close();
+    expect(clock.pending).toBe(0);
     await turns(10);
     // Nothing of ours is left: each count is back to (or, when a runner's timer fired, below) what it was.
     const after = timersAndServers();
