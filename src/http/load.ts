@@ -78,6 +78,11 @@ export class Hysteresis {
     return this.#overloaded;
   }
 
+  /** True while overloaded, or when the last sample was over a limit (one more may tip it). */
+  get strained(): boolean {
+    return this.#overloaded || this.#streak > 0;
+  }
+
   /** Takes one sample; true when it changed the state. */
   observe(sample: LoadSample): boolean {
     const l = this.#limits;

@@ -180,8 +180,11 @@ export class Shedder implements LoadShedder {
   readonly #events = new Emitter<LoadShedderEvents>();
   #sample: LoadSample = ZERO;
   #overloaded = false;
+  #strained = false;
   #shed = 0;
   #timer: unknown;
+  /** When the sampler is due next, on the clock. */
+  #due = 0;
   #closed = false;
   readonly express: LoadShedder['express'];
   readonly fastify: FastifyPluginCallback;
@@ -205,7 +208,7 @@ export class Shedder implements LoadShedder {
       done();
     }) as FastifyPluginCallback);
     this.hono = async (c, next) => {
-      if (this.#overloaded && this.#refuses(nodeBindings('loadShedder', c).incoming)) {
+      if (this.#refuses(nodeBindings('loadShedder', c).incoming)) {
         return toResponse(settings.answer);
       }
       await next();
@@ -232,6 +235,7 @@ export class Shedder implements LoadShedder {
     this.#timer = undefined;
     this.#meter.close();
     this.#overloaded = false;
+    this.#strained = false;
   }
 
   node(listener: NodeListener): (req: IncomingMessage, res: ServerResponse) => void {
@@ -247,20 +251,33 @@ export class Shedder implements LoadShedder {
   }
 
   #refuses(req: IncomingMessage): boolean {
-    if (!this.#overloaded || this.#settings.exempt(req)) return false;
+    if (!this.#overloaded) {
+      // Between samples: when the last sample was over a limit and the sampler is now late by
+      // more than the delay limit, this request is being read in a long turn of a loop that is
+      // falling behind, and admitting it only lengthens the turn. A calm process is never
+      // refused for one late timer (a GC pause, a descheduled CPU).
+      if (!this.#strained || this.#settings.clock.now() - this.#due <= this.#settings.limits.eventLoopDelayMs) {
+        return false;
+      }
+    }
+    if (this.#settings.exempt(req)) return false;
     this.#shed++;
     return true;
   }
 
   #schedule(): void {
-    this.#timer = this.#settings.clock.setTimeout(() => this.#tick(), this.#settings.intervalMs);
+    const { clock, intervalMs } = this.#settings;
+    this.#due = clock.now() + intervalMs;
+    this.#timer = clock.setTimeout(() => this.#tick(), intervalMs);
   }
 
   #tick(): void {
     if (this.#closed) return;
     const sample = this.#meter.read();
     this.#sample = sample;
-    if (this.#state.observe(sample)) {
+    const changed = this.#state.observe(sample);
+    this.#strained = this.#state.strained;
+    if (changed) {
       this.#overloaded = this.#state.overloaded;
       if (this.#overloaded) this.#events.emit('overload', { sample });
       else this.#events.emit('recover', { sample, shed: this.#shed });
@@ -274,8 +291,12 @@ export class Shedder implements LoadShedder {
  * request) watches the event loop's delay and utilization, and optionally the heap. After
  * `overloadAfter` samples in a row over a limit, new requests are answered at once with 503, a
  * `Retry-After` and an RFC 9457 body, except `exempt` ones (health and metrics by default); after
- * `recoverAfter` samples in a row under 80% of every limit, requests are admitted again. Requests
- * already admitted are never touched. `close()` stops the sampler.
+ * `recoverAfter` samples in a row under 80% of every limit, requests are admitted again. Between
+ * samples, once the last sample was over a limit, a request read while the sampler is late by more
+ * than `maxEventLoopDelayMs` (the loop is blocked right now) is refused too: one clock read per
+ * request under strain, so a flood is met within a turn of the loop instead of after two samples.
+ * Requests already admitted are never touched.
+ * `close()` stops the sampler.
  *
  * @example
  * ```ts

@@ -21,9 +21,10 @@ describe.each(FRAMEWORKS)('requestId on %s, with every part on', (framework) => 
   let upstreamUrl: string;
   let running: Running;
   let calls = 0;
-  const shedder = loadShedder();
+  let shedder: ReturnType<typeof loadShedder>;
 
   beforeAll(async () => {
+    shedder = loadShedder();
     // A real upstream that fails every other call, so each request retries once.
     upstream = createServer((_req, res) => {
       calls++;
@@ -77,6 +78,10 @@ describe.each(FRAMEWORKS)('requestId on %s, with every part on', (framework) => 
     await new Promise((resolve) => upstream.close(resolve));
   });
 
+  it('starts once the shedder has seen the test process calm down', async () => {
+    await calmDown(shedder);
+  });
+
   it('makes an id, sets it on the response, and every log line of the request carries it, through a policy and its retry', async () => {
     sink.clear();
     const res = await get(running.port, '/price');
@@ -118,6 +123,13 @@ describe.each(FRAMEWORKS)('requestId on %s, with every part on', (framework) => 
     ]);
   });
 });
+
+/** Waits for the shedder to admit requests: loading a test file keeps the loop busy for a while. */
+async function calmDown(shedder: ReturnType<typeof loadShedder>): Promise<void> {
+  const until = Date.now() + 5000;
+  while (shedder.overloaded && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+  expect(shedder.stats()).toMatchObject({ overloaded: false });
+}
 
 describe('requestId options', () => {
   it('refuses bad options and a generator that makes bad ids', async () => {

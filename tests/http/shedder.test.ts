@@ -98,6 +98,37 @@ describe('loadShedder sampling on a FakeClock', () => {
     expect(shedder.overloaded).toBe(false);
   });
 
+  it('between samples, refuses while the sampler is late only once the last sample was over a limit', () => {
+    // A clock whose timers fire only when told: time moves while the sampler is stuck behind the loop.
+    let now = 0;
+    const timers: Array<() => void> = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (cb: () => void) => timers.push(cb),
+      clearTimeout: () => {},
+    };
+    const fire = () => (timers.shift() as () => void)();
+    const shedder = new Shedder(
+      shedderSettings({ clock, sampleIntervalMs: 100, maxEventLoopDelayMs: 50, overloadAfter: 2 }),
+      scripted([calm, hot, calm]),
+    );
+    now = 100;
+    fire(); // calm sample
+    now = 400; // the next sample is 200 ms late: a pause, but the process was calm
+    expect(refusesNow(shedder)).toBe(false);
+    fire(); // hot sample: strained, not yet overloaded
+    expect(shedder.overloaded).toBe(false);
+    now = 530; // due at 500, 30 ms late: within the limit
+    expect(refusesNow(shedder)).toBe(false);
+    now = 551; // 51 ms late under strain: this turn of the loop is too long
+    expect(refusesNow(shedder)).toBe(true);
+    expect(shedder.stats().shed).toBe(1);
+    fire(); // calm again: strain gone
+    now = 10_000;
+    expect(refusesNow(shedder)).toBe(false);
+    shedder.close();
+  });
+
   it('refuses bad options', () => {
     expect(() => loadShedder({ maxEventLoopUtilization: 1.5 })).toThrow(
       /"maxEventLoopUtilization" must be a number above 0 and at most 1; got 1.5/,
@@ -124,6 +155,15 @@ function refusesOnce(shedder: Shedder): Promise<boolean> {
     };
     shedder.node(() => resolve(false))({ url: '/api', headers: {} } as never, res as never);
   });
+}
+
+function refusesNow(shedder: Shedder): boolean {
+  let refused = true;
+  const res = { headersSent: false, writableEnded: false, destroyed: false, writeHead: () => res, end() {} };
+  shedder.node(() => {
+    refused = false;
+  })({ url: '/api', headers: {} } as never, res as never);
+  return refused;
 }
 
 /** Burns the CPU for `ms`: the route a flood overloads. */
