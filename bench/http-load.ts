@@ -53,9 +53,9 @@ const instance = autocannon({
   ...(options.rate === undefined ? {} : { overallRate: options.rate }),
 });
 instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
-  let list = byStatus.get(status);
-  if (list === undefined) byStatus.set(status, (list = []));
-  list.push(ms);
+  const list = byStatus.get(status);
+  if (list === undefined) byStatus.set(status, [ms]);
+  else list.push(ms);
 });
 const result = (await instance) as unknown as { requests: { average: number }; errors: number; timeouts: number };
 probing = false;
