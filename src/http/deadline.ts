@@ -244,6 +244,12 @@ export function requestDeadline(options: RequestDeadlineOptions): RequestDeadlin
   return new Deadline(deadlineSettings(options));
 }
 
+/** True when `err` is what the request's deadline signal aborted with (it expired or the client left). @internal */
+export function isDeadlineReason(req: IncomingMessage, err: unknown): boolean {
+  const signal = signals.get(req);
+  return signal?.aborted === true && signal.reason === err;
+}
+
 /**
  * The signal of a request under {@link requestDeadline}: it aborts at the deadline (reason: a
  * `TimeoutError`) or when the client goes away (reason: an `AbortError`), never after the

@@ -8,7 +8,7 @@ import type { ErrorHandler } from 'hono';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 import type { Logger } from '../logger/logger.js';
-import { incomingOf } from './deadline.js';
+import { incomingOf, isDeadlineReason } from './deadline.js';
 import type { NodeListener } from './middleware.js';
 import {
   PROBLEM_OPTIONS,
@@ -23,7 +23,10 @@ import { pathOf, type ReplyLike, sendRaw, sendReply, toResponse, unencapsulated 
 
 /** Options of {@link problemHandler}. */
 export interface ProblemHandlerOptions extends ProblemOptions {
-  /** Logs each 5xx with its error (redacted by the logger), so the cause is kept server-side. */
+  /**
+   * Logs each 5xx with its error (redacted by the logger), so the cause is kept server-side: a
+   * bug or an application 5xx as `error`, a refusal or a dependency's timeout as `warn`.
+   */
   readonly log?: Logger | undefined;
 }
 
@@ -61,6 +64,10 @@ class Problems implements ProblemHandler {
     this.#log = log;
     // Express finds error middleware by its four parameters: keep all four.
     this.express = (err, req, res, next) => {
+      if (res.writableEnded) {
+        this.#late(req, err); // answered already (by a deadline, most often): nothing to send
+        return;
+      }
       if (res.headersSent) {
         this.#report(req, err, 500);
         next(err); // express closes a response that has begun
@@ -87,6 +94,10 @@ class Problems implements ProblemHandler {
       );
     }
     const fail = (req: IncomingMessage, res: ServerResponse, err: unknown) => {
+      if (res.writableEnded) {
+        this.#late(req, err);
+        return;
+      }
       if (res.headersSent) {
         this.#report(req, err, 500);
         res.destroy(); // the client sees a cut response, not a truncated one passed off as complete
@@ -110,13 +121,25 @@ class Problems implements ProblemHandler {
 
   #prepare(req: IncomingMessage | undefined, err: unknown) {
     const problem = problemFor(this.#settings, err);
-    this.#report(req, err, problem.status);
+    // A refusal or a dependency's timeout is the system working as meant: a warning, not an error.
+    this.#report(
+      req,
+      err,
+      problem.status,
+      problem.body.code === 'ERR_INTERNAL' || problem.body.code.startsWith('HTTP_'),
+    );
     return prepareProblem(problem, req === undefined ? undefined : requestIdOf(req));
   }
 
-  #report(req: IncomingMessage | undefined, err: unknown, status: number): void {
+  /** An error after the response was complete: the request's own deadline is expected, others are logged. */
+  #late(req: IncomingMessage, err: unknown): void {
+    if (isDeadlineReason(req, err)) return;
+    this.#report(req, err, 500);
+  }
+
+  #report(req: IncomingMessage | undefined, err: unknown, status: number, bug = true): void {
     if (this.#log === undefined || status < 500) return;
-    this.#log.error('request failed', {
+    this.#log[bug ? 'error' : 'warn']('request failed', {
       status,
       method: req?.method,
       path: req === undefined ? undefined : pathOf(req),

@@ -30,9 +30,10 @@ export interface LoadShedderOptions {
   /** Mean event-loop delay over a sample above which the process is overloaded, in ms (default 100). */
   readonly maxEventLoopDelayMs?: number | undefined;
   /**
-   * Event-loop utilization (0 to 1] above which the process is overloaded (default 0.98). A
-   * CPU-bound flood shows here first: each request blocks the loop briefly, so the delay stays low
-   * while requests queue in the sockets and the loop never rests.
+   * Event-loop utilization (0 to 1] above which the process is overloaded (default: not checked).
+   * Set it (0.9 is a good start) when requests are CPU-bound: each blocks the loop briefly, so the
+   * delay stays low while requests queue in the sockets and the loop never rests. Off by default
+   * because a process starved of CPU by its neighbours, or busy starting up, also reads near 1.
    */
   readonly maxEventLoopUtilization?: number | undefined;
   /** V8 heap in use above which the process is overloaded, in bytes (default: not checked). */
@@ -156,7 +157,7 @@ export function shedderSettings(options: LoadShedderOptions | undefined): Shedde
   return {
     limits: {
       eventLoopDelayMs: delay,
-      eventLoopUtilization: elu ?? 0.98,
+      eventLoopUtilization: elu ?? Number.POSITIVE_INFINITY,
       heapUsedBytes: heap ?? Number.POSITIVE_INFINITY,
     },
     exempt: exemptOption(where, o.exempt),
@@ -288,7 +289,7 @@ export class Shedder implements LoadShedder {
 
 /**
  * Sheds load: a background sampler (an unref'ed timer every `sampleIntervalMs`, never work per
- * request) watches the event loop's delay and utilization, and optionally the heap. After
+ * request) watches the event loop's delay, and optionally its utilization and the heap. After
  * `overloadAfter` samples in a row over a limit, new requests are answered at once with 503, a
  * `Retry-After` and an RFC 9457 body, except `exempt` ones (health and metrics by default); after
  * `recoverAfter` samples in a row under 80% of every limit, requests are admitted again. Between
@@ -303,7 +304,7 @@ export class Shedder implements LoadShedder {
  * import { createServer } from 'node:http';
  * import { loadShedder } from 'bulwark/http';
  *
- * const shedder = loadShedder({ maxEventLoopDelayMs: 50, retryAfterS: 2, exempt: ['/health'] });
+ * const shedder = loadShedder({ maxEventLoopDelayMs: 50, maxEventLoopUtilization: 0.9, retryAfterS: 2, exempt: ['/health'] });
  * shedder.on('overload', ({ sample }) => console.warn('shedding load', sample));
  * const server = createServer(shedder.node((_req, res) => void res.end('ok')));
  * server.on('close', () => shedder.close());
