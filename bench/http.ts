@@ -58,36 +58,56 @@ const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
 const OVERHEAD_S = 3;
 const ROUNDS = 4;
 
+async function cpuUs(base: string): Promise<number> {
+  const res = await fetch(`${base}/__cpu`);
+  return ((await res.json()) as { cpuUs: number }).cpuUs;
+}
+
 export async function measureHttpOverhead(): Promise<void> {
   console.log(
     `\nbulwark/http overhead: GET /hello, autocannon -c 50 -d ${OVERHEAD_S} from a second process, loopback,`,
   );
-  console.log(`${ROUNDS} rounds alternating bare and all-on (2 shared cores: measured under load)`);
-  console.log(line(['framework', 'bare req/s', 'all four req/s', 'ratio', 'p99 bare ms', 'p99 all ms']));
-  console.log(line(['---', '---:', '---:', '---:', '---:', '---:']));
+  console.log(`${ROUNDS} rounds alternating bare and all-on, means (2 shared cores: measured under load).`);
+  console.log("CPU per request: the server process's user+system time over the run / the requests it served.");
+  console.log(
+    line([
+      'framework',
+      'bare req/s',
+      'all four req/s',
+      'req/s ratio',
+      'bare CPU us/req',
+      'all four CPU us/req',
+      'req/s ratio from CPU',
+    ]),
+  );
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const framework of ['node', 'fastify']) {
     const rps: Record<string, number[]> = { bare: [], all: [] };
-    const p99: Record<string, number[]> = { bare: [], all: [] };
+    const cpu: Record<string, number[]> = { bare: [], all: [] };
     for (let round = 0; round < ROUNDS; round++) {
       for (const setup of round % 2 === 0 ? ['bare', 'all'] : ['all', 'bare']) {
-        const result = await withServer(framework, setup, (base) =>
-          load({ url: `${base}/hello`, connections: 50, seconds: OVERHEAD_S }),
-        );
-        rps[setup]?.push(result.requestsPerSecond);
-        p99[setup]?.push(result.statuses['200']?.p99 ?? Number.NaN);
+        const run = await withServer(framework, setup, async (base) => {
+          const before = await cpuUs(base);
+          const result = await load({ url: `${base}/hello`, connections: 50, seconds: OVERHEAD_S });
+          const after = await cpuUs(base);
+          const served = Object.values(result.statuses).reduce((n, s) => n + s.count, 0);
+          return { result, usPerRequest: (after - before) / served };
+        });
+        rps[setup]?.push(run.result.requestsPerSecond);
+        cpu[setup]?.push(run.usPerRequest);
       }
     }
     const mean = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const bare = mean(rps.bare);
-    const all = mean(rps.all);
+    const [bare, all, bareCpu, allCpu] = [mean(rps.bare), mean(rps.all), mean(cpu.bare), mean(cpu.all)];
     console.log(
       line([
         framework,
         bare.toFixed(0),
         all.toFixed(0),
         (all / bare).toFixed(3),
-        mean(p99.bare).toFixed(1),
-        mean(p99.all).toFixed(1),
+        bareCpu.toFixed(1),
+        allCpu.toFixed(1),
+        (bareCpu / allCpu).toFixed(3),
       ]),
     );
   }

@@ -8,7 +8,8 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { MiddlewareHandler } from 'hono';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/options.js';
-import { withLogContext } from '../logger/logger.js';
+import { logContext } from '../logger/context.js';
+import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
 import type { HttpMiddleware, NodeListener } from './middleware.js';
 import { nodeBindings, unencapsulated } from './respond.js';
@@ -32,6 +33,26 @@ const KNOWN_OPTIONS = ['header', 'generate'] as const;
 const WELL_FORMED = /^[A-Za-z0-9\-_.:+/=@~]{1,128}$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const ids = new WeakMap<object, string>();
+/** The ids as log lines show them, for fastify's second entry into the context. */
+const loggedIds = new WeakMap<object, string>();
+let redactor: Redactor | undefined;
+const clientIdRedactor = (): Redactor => {
+  redactor ??= createRedactor();
+  return redactor;
+};
+
+/**
+ * Runs `fn` with `requestId` on every log line, as `withLogContext({ requestId })` does, without
+ * scanning an id bulwark made itself for secrets (a UUID costs the redactor more than the rest of
+ * the request's overhead together). An id the client sent is scanned, once.
+ */
+function inContext<T>(id: string, fn: () => T): T {
+  const outer = logContext.getStore();
+  return logContext.run(
+    { bindings: outer === undefined ? { requestId: id } : { ...outer.bindings, requestId: id } },
+    fn,
+  );
+}
 
 interface IdSettings {
   readonly header: string;
@@ -64,25 +85,26 @@ class RequestIds implements RequestIdMiddleware {
     this.#generate = settings.generate;
     this.express = (req, res, next) => {
       const id = this.#assign(req, res);
-      withLogContext({ requestId: id }, () => next());
+      inContext(id, () => next());
     };
     this.fastify = unencapsulated('bulwark-request-id', ((instance, _opts, done) => {
       instance.addHook('onRequest', (request, reply, next) => {
         const id = this.#assign(request.raw, reply.raw);
-        withLogContext({ requestId: id }, () => next());
+        loggedIds.set(request.raw, id);
+        inContext(id, () => next());
       });
       // Reading the body runs in the socket's context, not the request's: enter it again before the handler.
       instance.addHook('preHandler', (request, _reply, next) => {
-        const id = ids.get(request.raw);
+        const id = loggedIds.get(request.raw);
         if (id === undefined) next();
-        else withLogContext({ requestId: id }, () => next());
+        else inContext(id, () => next());
       });
       done();
     }) as FastifyPluginCallback);
     this.hono = (c, next) => {
       const { incoming, outgoing } = nodeBindings('requestId', c);
       const id = this.#assign(incoming, outgoing);
-      return withLogContext({ requestId: id }, () => next());
+      return inContext(id, () => next());
     };
   }
 
@@ -92,10 +114,11 @@ class RequestIds implements RequestIdMiddleware {
     }
     return (req, res) => {
       const id = this.#assign(req, res);
-      withLogContext({ requestId: id }, () => listener(req, res));
+      inContext(id, () => listener(req, res));
     };
   }
 
+  /** Gives `req` its id and sets it on `res`; returns the id as log lines show it. */
   #assign(req: IncomingMessage, res: ServerResponse): string {
     const given = req.headers[this.header];
     let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
@@ -108,9 +131,11 @@ class RequestIds implements RequestIdMiddleware {
       }
     }
     ids.set(req, id);
+    // The client's id goes back to the client as it came; in the logs, what looks like a secret is censored.
+    const logged = id === given ? clientIdRedactor().redactString(id) : id;
     // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
     res.setHeader(this.header, id);
-    return id;
+    return logged;
   }
 }
 
@@ -118,7 +143,7 @@ class RequestIds implements RequestIdMiddleware {
  * Gives each request an id: a well-formed one from the `header` of the request (1 to 128
  * characters of letters, digits and `-_.:+/=@~`), else a new UUID. The id is set on the response
  * at once and every log line bulwark's logger writes while the request is handled carries it as
- * `requestId` (through `withLogContext`). Install it first, so the other parts' log lines and
+ * `requestId` (as `withLogContext` does; a client's id is redacted there if it looks like a secret). Install it first, so the other parts' log lines and
  * answers carry it too.
  *
  * @example

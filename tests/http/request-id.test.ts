@@ -107,6 +107,16 @@ describe.each(FRAMEWORKS)('requestId on %s, with every part on', (framework) => 
     expect(sink.records[0]?.body).toEqual({ sku: 'widget' });
   });
 
+  it('sends a client id that looks like a secret back as it came, and censors it in the logs', async () => {
+    sink.clear();
+    const token = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+    const res = await get(running.port, '/price', { headers: { 'x-request-id': token } });
+    expect(res.headers['x-request-id']).toBe(token);
+    expect(sink.records.length).toBe(3);
+    expect(sink.lines.join('\n')).not.toContain(token);
+    expect(sink.records[0]?.requestId).toContain('[REDACTED]');
+  });
+
   it('replaces an id that could inject into logs', async () => {
     const res = await get(running.port, '/price', { headers: { 'x-request-id': 'a b"}\t{' } });
     expect(res.headers['x-request-id']).toMatch(UUID);
