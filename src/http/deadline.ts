@@ -5,11 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import type { MiddlewareHandler } from 'hono';
-import { abortOwned, ownedController } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, msOption } from '../core/options.js';
+import { abortPending, DeadlineQueue, type Pending, pendingOf, signalOf } from './deadline-queue.js';
 import type { HttpMiddleware, NodeListener } from './middleware.js';
 import { PROBLEM_JSON_TYPE, type ProblemKind, problemDocument, problemSettings } from './problem.js';
 import {
@@ -73,7 +73,6 @@ export interface RequestDeadline extends HttpMiddleware, EventSource<RequestDead
 export type RequestCarrier = IncomingMessage | { readonly raw: IncomingMessage } | { readonly env: unknown };
 
 const KNOWN_OPTIONS = ['ms', 'status', 'exempt', 'typeBase', 'clock'] as const;
-const signals = new WeakMap<object, AbortSignal>();
 
 /** The node:http request behind a carrier, or undefined. @internal */
 export function incomingOf(carrier: unknown): IncomingMessage | undefined {
@@ -151,6 +150,7 @@ class Deadline implements RequestDeadline {
   readonly status: number;
   readonly #settings: DeadlineSettings;
   readonly #events = new Emitter<RequestDeadlineEvents>();
+  readonly #queue: DeadlineQueue;
   readonly express: RequestDeadline['express'];
   readonly fastify: FastifyPluginCallback;
   readonly hono: MiddlewareHandler;
@@ -159,20 +159,21 @@ class Deadline implements RequestDeadline {
     this.#settings = settings;
     this.ms = settings.ms;
     this.status = settings.status;
+    this.#queue = new DeadlineQueue(settings.clock, settings.ms, (p) => this.#expire(p), clientGone);
     this.express = (req, res, next) => {
-      this.#arm(req, res, (answer) => answerRaw(res, answer));
+      this.#arm(req, res, undefined);
       next();
     };
     this.fastify = unencapsulated('bulwark-request-deadline', ((instance, _opts, done) => {
       instance.addHook('onRequest', (request, reply, next) => {
-        this.#arm(request.raw, reply.raw, (answer) => sendReply(reply as unknown as ReplyLike, answer));
+        this.#arm(request.raw, reply.raw, reply);
         next();
       });
       done();
     }) as FastifyPluginCallback);
     this.hono = async (c, next) => {
       const { incoming, outgoing } = nodeBindings('requestDeadline', c);
-      this.#arm(incoming, outgoing, (answer) => answerRaw(outgoing, answer));
+      this.#arm(incoming, outgoing, undefined);
       await next();
     };
   }
@@ -188,32 +189,26 @@ class Deadline implements RequestDeadline {
       );
     }
     return (req, res) => {
-      this.#arm(req, res, (answer) => answerRaw(res, answer));
+      this.#arm(req, res, undefined);
       listener(req, res);
     };
   }
 
-  #arm(req: IncomingMessage, res: ServerResponse, answer: (prepared: Prepared) => boolean): void {
-    const { ms, clock, exempt } = this.#settings;
-    const controller = ownedController();
-    signals.set(req, controller.signal);
-    let timer: unknown;
-    res.once('close', () => {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = undefined;
-      if (!res.writableFinished) abortOwned(controller, clientGone());
-    });
-    if (streaming(req) || exempt?.(req) === true) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      if (res.writableFinished || res.destroyed || eventStream(res)) return;
-      // Answer first: the handler's own reaction to the abort must not beat the deadline's answer.
-      const answered = answer(this.#settings.answer);
-      abortOwned(controller, new TimeoutError(`the request did not complete within ${ms} ms`, { timeoutMs: ms }));
-      if (this.#events.listening('timeout')) {
-        this.#events.emit('timeout', { method: req.method ?? 'GET', path: pathOf(req), ms, answered });
-      }
-    }, ms);
+  #arm(req: IncomingMessage, res: ServerResponse, reply: unknown): void {
+    const exempt = streaming(req) || this.#settings.exempt?.(req) === true;
+    this.#queue.add(req, res, reply, exempt);
+  }
+
+  #expire(p: Pending): void {
+    const { res, req } = p;
+    if (res.writableFinished || res.destroyed || eventStream(res)) return;
+    const { ms, answer } = this.#settings;
+    // Answer first: the handler's own reaction to the abort must not beat the deadline's answer.
+    const answered = p.reply === undefined ? answerRaw(res, answer) : sendReply(p.reply as ReplyLike, answer);
+    abortPending(p, new TimeoutError(`the request did not complete within ${ms} ms`, { timeoutMs: ms }));
+    if (this.#events.listening('timeout')) {
+      this.#events.emit('timeout', { method: req.method ?? 'GET', path: pathOf(req), ms, answered });
+    }
   }
 }
 
@@ -246,8 +241,8 @@ export function requestDeadline(options: RequestDeadlineOptions): RequestDeadlin
 
 /** True when `err` is what the request's deadline signal aborted with (it expired or the client left). @internal */
 export function isDeadlineReason(req: IncomingMessage, err: unknown): boolean {
-  const signal = signals.get(req);
-  return signal?.aborted === true && signal.reason === err;
+  const reason = pendingOf(req)?.reason;
+  return reason !== undefined && reason === err;
 }
 
 /**
@@ -276,11 +271,11 @@ export function isDeadlineReason(req: IncomingMessage, err: unknown): boolean {
  */
 export function deadlineOf(request: RequestCarrier): AbortSignal {
   const incoming = incomingOf(request);
-  const signal = incoming === undefined ? undefined : signals.get(incoming);
-  if (signal === undefined) {
+  const pending = incoming === undefined ? undefined : pendingOf(incoming);
+  if (pending === undefined) {
     throw new TypeError(
       'deadlineOf: no requestDeadline ran for this request; install it before the route (node(listener), app.use, register or use)',
     );
   }
-  return signal;
+  return signalOf(pending);
 }
