@@ -32,9 +32,11 @@ const KNOWN_OPTIONS = ['header', 'generate'] as const;
 /** 1 to 128 characters of letters, digits and `-_.:+/=@~`: no space, quote or control character can reach a log line. */
 const WELL_FORMED = /^[A-Za-z0-9\-_.:+/=@~]{1,128}$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const ids = new WeakMap<object, string>();
-/** The ids as log lines show them, for fastify's second entry into the context. */
-const loggedIds = new WeakMap<object, string>();
+// On the request itself: a WeakMap entry per request costs more than the rest of requestId.
+const ID: unique symbol = Symbol('bulwark.http.requestId');
+/** The id as log lines show it, for fastify's second entry into the context. */
+const LOGGED: unique symbol = Symbol('bulwark.http.requestId.logged');
+type Carrying = { [ID]?: string; [LOGGED]?: string };
 let redactor: Redactor | undefined;
 const clientIdRedactor = (): Redactor => {
   redactor ??= createRedactor();
@@ -90,12 +92,12 @@ class RequestIds implements RequestIdMiddleware {
     this.fastify = unencapsulated('bulwark-request-id', ((instance, _opts, done) => {
       instance.addHook('onRequest', (request, reply, next) => {
         const id = this.#assign(request.raw, reply.raw);
-        loggedIds.set(request.raw, id);
+        (request.raw as IncomingMessage & Carrying)[LOGGED] = id;
         inContext(id, () => next());
       });
       // Reading the body runs in the socket's context, not the request's: enter it again before the handler.
       instance.addHook('preHandler', (request, _reply, next) => {
-        const id = loggedIds.get(request.raw);
+        const id = (request.raw as IncomingMessage & Carrying)[LOGGED];
         if (id === undefined) next();
         else inContext(id, () => next());
       });
@@ -130,7 +132,7 @@ class RequestIds implements RequestIdMiddleware {
         );
       }
     }
-    ids.set(req, id);
+    (req as IncomingMessage & Carrying)[ID] = id;
     // The client's id goes back to the client as it came; in the logs, what looks like a secret is censored.
     const logged = id === given ? clientIdRedactor().redactString(id) : id;
     // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
@@ -182,5 +184,5 @@ export function requestId(options?: RequestIdOptions): RequestIdMiddleware {
  */
 export function requestIdOf(request: RequestCarrier): string | undefined {
   const incoming = incomingOf(request);
-  return incoming === undefined ? undefined : ids.get(incoming);
+  return incoming === undefined ? undefined : (incoming as IncomingMessage & Carrying)[ID];
 }
