@@ -69,7 +69,12 @@ if (framework === 'node') {
   } else if (setup?.startsWith('only-')) {
     // One part alone, to see where the overhead goes: only-ids, only-shed, only-deadline, only-problems.
     const p = all();
-    const part = { 'only-ids': p.ids, 'only-shed': p.shedder, 'only-deadline': p.deadline, 'only-problems': p.problems }[setup];
+    const part = {
+      'only-ids': p.ids,
+      'only-shed': p.shedder,
+      'only-deadline': p.deadline,
+      'only-problems': p.problems,
+    }[setup];
     if (part === undefined) throw new Error(`unknown setup ${setup}`);
     wrapped = part.node(listener);
   } else if (setup === 'cpu-shed') {

@@ -192,9 +192,66 @@ export async function measureHttpOverload(): Promise<void> {
   }
 }
 
+/** Each part's own cost per request, in process, on fake request/response objects (no I/O). */
+export async function measureHttpParts(): Promise<void> {
+  const { EventEmitter } = await import('node:events');
+  const { loadShedder, problemHandler, requestDeadline, requestId } = await import('bulwark/http');
+  class Res extends EventEmitter {
+    headersSent = false;
+    writableFinished = true;
+    writableEnded = false;
+    destroyed = false;
+    setHeader() {}
+    getHeader() {}
+  }
+  class Req {
+    headers = {};
+    url = '/hello';
+    method = 'GET';
+  }
+  type Listener = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
+  const cost = (wrap: (l: Listener) => Listener): number => {
+    const wrapped = wrap(() => {}) as unknown as (req: Req, res: Res) => void;
+    const one = () => {
+      const res = new Res();
+      wrapped(new Req(), res);
+      res.emit('close');
+    };
+    for (let i = 0; i < 30_000; i++) one();
+    const runs: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const started = performance.now();
+      for (let i = 0; i < 60_000; i++) one();
+      runs.push(((performance.now() - started) * 1000) / 60_000);
+    }
+    return runs.sort((a, b) => a - b)[2] as number;
+  };
+  const shedder = loadShedder();
+  const ids = requestId();
+  const deadline = requestDeadline({ ms: 10_000 });
+  const problems = problemHandler();
+  const floor = cost((l) => l);
+  console.log(
+    '\nbulwark/http per request, in process (fake req/res, one request at a time, median of 5), us above the floor',
+  );
+  console.log(line(['part', 'us per request']));
+  console.log(line(['---', '---:']));
+  const parts: Array<[string, (l: Listener) => Listener]> = [
+    ['requestId', (l) => ids.node(l) as Listener],
+    ['loadShedder', (l) => shedder.node(l) as Listener],
+    ['requestDeadline', (l) => deadline.node(l) as Listener],
+    ['problemHandler', (l) => problems.node(l) as Listener],
+    ['all four', (l) => ids.node(shedder.node(deadline.node(problems.node(l)))) as Listener],
+  ];
+  for (const [name, wrap] of parts) console.log(line([name, (cost(wrap) - floor).toFixed(2)]));
+  shedder.close();
+}
+
 if (import.meta.main) {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
-  const only = process.argv[2]; // 'overhead' or 'overload' runs one part
+  const only = process.argv[2]; // 'parts', 'overhead' or 'overload' runs one part
+  if (only === 'parts' || only === undefined) await measureHttpParts();
+  if (only === 'parts') process.exit(0);
   if (only !== 'overload') await measureHttpOverhead();
   if (only !== 'overhead') await measureHttpOverload();
 }
