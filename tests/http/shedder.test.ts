@@ -195,7 +195,8 @@ describe.each(FRAMEWORKS)('loadShedder under a CPU-bound flood on %s', (framewor
   });
 
   async function calmDown(): Promise<void> {
-    const deadline = Date.now() + 5000;
+    // Generous: under a full parallel test run on a small machine, the loop is rarely idle.
+    const deadline = Date.now() + 10_000;
     while (shedder.overloaded && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(shedder.overloaded).toBe(false);
   }
@@ -235,5 +236,5 @@ describe.each(FRAMEWORKS)('loadShedder under a CPU-bound flood on %s', (framewor
     // With the flood over, the samples calm down and requests are admitted again.
     await calmDown();
     expect((await get(running.port, '/cpu')).status).toBe(200);
-  }, 20_000);
+  }, 40_000);
 });
