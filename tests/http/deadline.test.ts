@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http';
-import { TimeoutError } from 'bulwark';
+import { compose, TimeoutError } from 'bulwark';
 import { deadlineOf, requestDeadline } from 'bulwark/http';
+import { retry } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
+import { timeout } from 'bulwark/timeout';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.js';
 import { aborted, deferred, FRAMEWORKS, get, type Running, start, turns } from './apps.js';
@@ -128,6 +130,55 @@ describe.each(FRAMEWORKS)('requestDeadline on %s', (framework) => {
     sse.req.destroy();
     expect((await aborted(signal)) as Error).toMatchObject({ name: 'AbortError' });
   });
+});
+
+describe('a policy inside the handler', () => {
+  let running: Running | undefined;
+  afterEach(async () => {
+    await running?.close();
+  });
+
+  it.each(FRAMEWORKS)(
+    'on %s inherits the deadline: its work is aborted with the TimeoutError, no retry follows',
+    async (framework) => {
+      const clock = new FakeClock();
+      const deadline = requestDeadline({ ms: 1000, clock });
+      const policy = compose(retry({ attempts: 3, clock }), timeout({ ms: 60_000, clock }));
+      const workSignal = deferred<AbortSignal>();
+      let attempts = 0;
+      const settled = deferred<unknown>();
+      running = await start(
+        framework,
+        { before: [deadline] },
+        {
+          '/call': async ({ signal }) => {
+            try {
+              await policy.execute(
+                ({ signal: inner }) => {
+                  attempts++;
+                  workSignal.resolve(inner);
+                  return new Promise(() => {});
+                },
+                { signal },
+              );
+            } catch (err) {
+              settled.resolve(err);
+              return { status: 500, body: 'too late: dropped' }; // the deadline answered already
+            }
+            return { status: 200, body: 'never' };
+          },
+        },
+      );
+      const reply = get(running.port, '/call');
+      const inner = await workSignal.promise;
+      await clock.advance(1000);
+      expect((await reply).status).toBe(503);
+      expect(inner.aborted).toBe(true);
+      expect(inner.reason).toBeInstanceOf(TimeoutError);
+      expect(await settled.promise).toBe(inner.reason);
+      expect(attempts).toBe(1);
+    },
+  );
 });
 
 describe('requestDeadline options', () => {
