@@ -17,6 +17,7 @@ export default defineConfig({
     'fallback/index': 'src/fallback/index.ts',
     'hedge/index': 'src/hedge/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'http/index': 'src/http/index.ts',
   },
   format: ['esm'],
   target: 'node22',
@@ -28,5 +29,6 @@ export default defineConfig({
   treeshake: true,
   // Keep 'node:fs' as written: Deno and Bun resolve the node: form, and it says what is Node-only.
   removeNodeProtocol: false,
-  external: [/^node:/],
+  // The frameworks are optional peers that bulwark/http's types name; they are never bundled.
+  external: [/^node:/, 'fastify', 'hono'],
 });

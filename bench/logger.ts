@@ -4,7 +4,7 @@ import { createLogger, createRedactor } from 'bulwark/logger';
 import pino from 'pino';
 import type { Comparison, Suite } from './harness.ts';
 
-const record = {
+export const record = {
   req: {
     method: 'POST',
     url: '/v1/charges?currency=eur&api_key=k8s7df6g5h4j3k2l1',
@@ -21,7 +21,7 @@ const record = {
   durationMs: 42.7,
   requestId: 'r-8c1f2a',
 };
-const SIX_PATHS = [
+export const SIX_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.url',
@@ -33,7 +33,7 @@ const nullStream = { write(_line: string) {} };
 
 /** The same record with fresh strings each call (ids, a query, a user agent), as real traffic has. */
 let n = 0;
-function freshRecord() {
+export function freshRecord() {
   n++;
   return {
     ...record,

@@ -82,6 +82,23 @@ describe('layers', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('http (Node-only) uses only core (the policy errors included) and the logger, and the frameworks only for types', () => {
+    const offenders: string[] = [];
+    const files = sources(join(root, 'src/http'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('../')) continue;
+        if (spec.startsWith('../core/') || spec.startsWith('../logger/')) continue;
+        offenders.push(`${relative(root, file)} imports ${spec}`);
+      }
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^import (?!type )[^;]*?from ['"](fastify|hono|express|@hono\/node-server)['"]/gm))
+        offenders.push(`${relative(root, file)} imports ${m[1]} at run time`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('nothing outside core/clock reads the time or sets a timer itself', () => {
     const offenders: string[] = [];
     for (const file of sources(join(root, 'src'))) {

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const r = createRedactor();
 const R = '[REDACTED]';
+/** A configuration reference, as text: `${DB_PASSWORD}`. */
+const PLACEHOLDER = ['$', '{DB_PASSWORD}'].join('');
 
 describe('key rules', () => {
   it.each([
@@ -95,7 +97,7 @@ describe('key rules', () => {
         pwd: 'hunter22',
         GOOGLE_APPLICATION_CREDENTIALS: '/var/secrets/sa.json',
         tokens: 1532,
-        password: '${DB_PASSWORD}',
+        password: PLACEHOLDER,
         token: '***',
       }),
     ).toEqual({
@@ -103,7 +105,7 @@ describe('key rules', () => {
       pwd: R,
       GOOGLE_APPLICATION_CREDENTIALS: '/var/secrets/sa.json',
       tokens: 1532,
-      password: '${DB_PASSWORD}',
+      password: PLACEHOLDER,
       token: '***',
     });
   });
@@ -190,8 +192,13 @@ describe('string scanners', () => {
     'UPDATE users SET password_hash = $1 WHERE id = $2',
     'mutation { login(email: $email, password: $password) }',
     'tokens=1532 used, prompt_tokens=12',
-    'see ${PROVIDER_API_KEY} and ${DB_PASSWORD:-none}',
+    `see ${PLACEHOLDER} and $\{DB_PASSWORD:-none}`,
     'retrying at 10:30 with mode=fast',
+    'auth=none status=ok, password: missing, token=expired, auth=basic',
+    'class sk-loading-spinner-container',
+    'xoxo-hugs-and-kisses-forever',
+    'ghp_some_long_identifier_name_here_x_yz_abc',
+    'zeros AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==',
     'https://api.example.com/v1/items?page=2&limit=50',
   ])('keeps %s', (text) => {
     expect(r.redactString(text)).toBe(text);
@@ -321,5 +328,42 @@ describe('read once: what is serialized is what was redacted', () => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(JSON.stringify(out)).toBe(`{"__proto__":{"isAdmin":true},"a":{"__proto__":{"password":"${R}"}}}`);
+  });
+});
+
+describe('more places secrets hide', () => {
+  it('censors secret XML elements, the whole Cookie header and session cookies by name', () => {
+    expect(r.redactString('<login><user>ann</user><wsse:Password>hunter22</wsse:Password></login>')).toBe(
+      `<login><user>ann</user><wsse:Password>${R}</wsse:Password></login>`,
+    );
+    expect(r.redactString('Cookie: theme=dark; JSESSIONID=abc123def\nnext')).toBe(`Cookie: ${R}\nnext`);
+    expect(r.redact({ JSESSIONID: 'abc', PHPSESSID: 'def', AccountSid: 'AC123' })).toEqual({
+      JSESSIONID: R,
+      PHPSESSID: R,
+      AccountSid: 'AC123',
+    });
+    expect(r.redactString('<note>password reset requested</note>')).toBe('<note>password reset requested</note>');
+  });
+});
+
+describe('placeholders', () => {
+  it('keeps a placeholder only when it cannot be the secret', () => {
+    expect(
+      r.redact({
+        a: { password: '$password' },
+        b: { password: '$DB_PASSWORD' },
+        c: { password: '?' },
+        d: { password: '$ecret12' },
+        e: { password: '@dmin123' },
+        f: { password: '$AA0000' },
+      }),
+    ).toEqual({
+      a: { password: '$password' },
+      b: { password: '$DB_PASSWORD' },
+      c: { password: '?' },
+      d: { password: R },
+      e: { password: R },
+      f: { password: R },
+    });
   });
 });

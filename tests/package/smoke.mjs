@@ -50,10 +50,24 @@ if (!String(error?.message).includes('prom-client')) throw new Error('bulwark/me
 console.log('without prom-client: every other subpath loads');\n`,
   );
   sh(process.execPath, ['no-peer.mjs'], { cwd: consumer });
-  const promClient = JSON.parse(readFileSync(join(root, 'node_modules/prom-client/package.json'), 'utf8')).version;
-  sh('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball, `prom-client@${promClient}`], {
-    cwd: consumer,
-  });
+  const version = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+  // fastify and hono are optional peers for the types of bulwark/http's .fastify and .hono (its
+  // code never imports them, so it loaded above without them); a type check with skipLibCheck off
+  // needs them, as it would in a user's project.
+  sh(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      tarball,
+      `prom-client@${version('prom-client')}`,
+      `fastify@${version('fastify')}`,
+      `hono@${version('hono')}`,
+    ],
+    { cwd: consumer },
+  );
 
   const entries = Object.entries(manifest);
   const checkNames = (how) =>

@@ -64,6 +64,8 @@ export const SECRET_ENDINGS: readonly string[] = [
   'accesskey',
   'secretkey',
   'privatekey',
+  'sessionid',
+  'sessid',
 ];
 
 /** Words that are secret only as the last word of a key: `DB_PASS`, `pass`, `LDAP_BIND_PW`. */
@@ -316,21 +318,86 @@ function builtinRule(words: readonly string[]): string | null {
   return null;
 }
 
-/** A value under a secret key that is a placeholder, not a secret: `$1`, `?`, `${DB_PASSWORD}`, `***`. */
+/**
+ * A value under a secret key that is a placeholder, not a secret: `?`, `$1`, `%s`, `${DB_PASSWORD}`,
+ * `{{token}}`, `<password>`, `***`.
+ */
 const PLACEHOLDER =
-  /^(?:\$\d+|\$[A-Za-z_]\w*|\$\{[^}]*\}|\?|:[A-Za-z_]\w*|@[A-Za-z_]\w*|%[sd]|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
+  /^(?:\?|\$\d{1,2}|%[sd]|\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
+/** `$password`, `:password`, `@password`, `$DB_PASSWORD`: a named placeholder, kept when it names the secret. */
+const NAMED_PLACEHOLDER = /^[$:@]([A-Za-z_]\w*)$/;
+
+function namesTheSecret(name: string, rule: string): boolean {
+  const word = rule.slice(rule.indexOf(':') + 1).replace(/[^a-z0-9]/g, '');
+  return (
+    word.length > 0 &&
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .includes(word)
+  );
+}
+
+/**
+ * Words that say what state a secret is in, or which scheme it uses, and cannot be one:
+ * `auth=none`, `password: missing`, `auth=basic`, `token=expired`.
+ */
+const STATE_WORDS = new Set([
+  'true',
+  'false',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'none',
+  'ok',
+  'missing',
+  'invalid',
+  'expired',
+  'empty',
+  'unset',
+  'required',
+  'optional',
+  'enabled',
+  'disabled',
+  'present',
+  'absent',
+  'valid',
+  'redacted',
+  'bearer',
+  'basic',
+  'digest',
+  'token',
+  'oauth',
+  'oauth2',
+  'oidc',
+  'saml',
+  'jwt',
+  'apikey',
+  'hmac',
+  'mtls',
+  'ntlm',
+  'negotiate',
+  'kerberos',
+  'anonymous',
+]);
+
 /** A filesystem path: `/run/secrets/db`, `./key.json`, `~/.pgpass`, `C:\keys\sa.json`. */
 const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
 
 /**
  * True when `value`, found under a key that `rule` made secret, is not a secret after all: a
- * placeholder (`$1`, `?`, `${DB_PASSWORD}`, `***`), a count under `tokens` (`tokens=1532`), or a
+ * placeholder (`$1`, `?`, `${DB_PASSWORD}`, `***`), a state or scheme word (`none`, `missing`,
+ * `basic`), a count under `tokens` (`tokens=1532`), or a
  * path under `pwd` or `credentials` (`PWD=/home/ann`, `GOOGLE_APPLICATION_CREDENTIALS=/run/sa.json`).
  */
 export function keptUnderSecretKey(rule: string, value: unknown): boolean {
   if (typeof value === 'number') return rule === 'key:tokens';
   if (typeof value !== 'string') return false;
   if (value.length === 0 || PLACEHOLDER.test(value)) return true;
+  const named = NAMED_PLACEHOLDER.exec(value);
+  if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
+  if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);
   return false;

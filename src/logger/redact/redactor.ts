@@ -253,6 +253,10 @@ class Engine implements Redactor {
 
   /** `text` with each span censored; overlapping spans are censored as one. */
   #censorSpans(text: string, spans: Span[], path: Path): string {
+    if (spans.length === 1) {
+      const { start, end, rule } = spans[0] as Span;
+      return text.slice(0, start) + String(this.#hide(text.slice(start, end), path, rule)) + text.slice(end);
+    }
     spans.sort((a, b) => a.start - b.start || b.end - a.end);
     let out = '';
     let last = 0;
@@ -393,7 +397,8 @@ class Engine implements Redactor {
       keys = keys.slice(0, this.#maxItems);
       copy = cut;
     }
-    const valueRule = keys.length <= 8 && hasValueKey(keys) ? this.#entryRule(copy) : null;
+    const valueRule =
+      keys.length <= 8 && (keys.includes('value') || keys.includes('Value')) ? this.#entryRule(copy) : null;
     const track = this.#track;
     for (const key of keys) {
       const value = copy[key];
@@ -528,11 +533,6 @@ class Engine implements Redactor {
     if (cause !== undefined) field('cause', cause);
     return out;
   }
-}
-
-function hasValueKey(keys: readonly string[]): boolean {
-  for (const key of keys) if (key === 'value' || key === 'Value') return true;
-  return false;
 }
 
 /** Headers and URLSearchParams: logged as their entries (JSON.stringify would give `{}`). */

@@ -28,6 +28,12 @@ interface Gated extends HintedPattern {
   readonly minRun: number;
 }
 
+interface HintGroup {
+  readonly needs: number;
+  minRun: number;
+  readonly patterns: Gated[];
+}
+
 /** Longest token runs some hinted shapes need (most strings have none that long). */
 const MIN_RUN: Readonly<Record<string, number>> = {
   'mailchimp-key': 32,
@@ -50,6 +56,7 @@ const NEEDS: Readonly<Record<string, number>> = {
   'teams-webhook': Seen.colon,
   'telegram-bot-url': Seen.colon,
   'zapier-webhook': Seen.colon,
+  'slack-file-token': Seen.colon,
 };
 
 /**
@@ -183,13 +190,19 @@ for (const scheme of AUTH_SCHEMES) {
   }
 }
 
+const COOKIE_RULES = new Set(['key:cookie', 'key:cookies', 'key:set-cookie']);
+
+/** `<password>x</password>`: an XML element whose name is secret (SOAP and XML bodies). */
+const XML_ELEMENT = /<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>([^<]{1,1000})<\/\1?\2>/g;
+
 const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
 
 export class TextScanner {
   readonly #keys: KeyRules;
   /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
   readonly #byStart: (Starter[] | undefined)[] = new Array(128 * 128).fill(undefined);
-  readonly #hinted: Gated[];
+  /** Hinted shapes in groups that need the same punctuation, so one test skips a whole group. */
+  readonly #groups: HintGroup[];
   /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
   #seen = 0;
   #longestRun = 0;
@@ -214,11 +227,15 @@ export class TextScanner {
         hinted.push({ name: shape.name, hint: shape.hint, regex: shape.regex, secretGroup: shape.secretGroup ?? 0 });
       }
     }
-    this.#hinted = hinted.map((p) => ({
-      ...p,
-      needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
-      minRun: MIN_RUN[p.name] ?? 6,
-    }));
+    const groups = new Map<number, HintGroup>();
+    for (const p of hinted) {
+      const gated: Gated = { ...p, needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0), minRun: MIN_RUN[p.name] ?? 6 };
+      const group = groups.get(gated.needs) ?? { needs: gated.needs, minRun: gated.minRun, patterns: [] };
+      group.minRun = Math.min(group.minRun, gated.minRun);
+      group.patterns.push(gated);
+      groups.set(gated.needs, group);
+    }
+    this.#groups = [...groups.values()];
     this.#user = user.map((p) => ({
       name: p.name,
       regex: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`),
@@ -244,10 +261,14 @@ export class TextScanner {
     }
     if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
     if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
+    if ((seen & Seen.slash) !== 0 && text.includes('</')) this.#xml(text, spans);
     const run = this.#longestRun;
-    for (const pattern of this.#hinted) {
-      if ((seen & pattern.needs) !== pattern.needs || run < pattern.minRun || !text.includes(pattern.hint)) continue;
-      this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+    for (const group of this.#groups) {
+      if ((seen & group.needs) !== group.needs || run < group.minRun) continue;
+      for (const pattern of group.patterns) {
+        if (run < pattern.minRun || !text.includes(pattern.hint)) continue;
+        this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+      }
     }
     if (this.#user.length > 0) {
       const lower = text.toLowerCase();
@@ -353,6 +374,18 @@ export class TextScanner {
     spans.push({ start: from, end: to, rule: `auth-scheme:${word}` });
   }
 
+  #xml(text: string, spans: Span[]): void {
+    XML_ELEMENT.lastIndex = 0;
+    for (let m = XML_ELEMENT.exec(text); m !== null; m = XML_ELEMENT.exec(text)) {
+      const rule = this.#keys.match(m[2] as string);
+      const value = m[3] as string;
+      if (rule === null || value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      const closing = 3 + (m[1]?.length ?? 0) + (m[2] as string).length; // `</prefix:name>`
+      const start = m.index + m[0].length - closing - value.length;
+      spans.push({ start, end: start + value.length, rule });
+    }
+  }
+
   /** `--password hunter2` (a flag, a space, its value); `--password=x` is a pair. */
   #flags(text: string, spans: Span[]): void {
     const flag = /(?<![\w-])--([A-Za-z][\w.-]*)[ \t]+(["']?)([^\s"'-][^\s"']*)\2/g;
@@ -407,6 +440,7 @@ export class TextScanner {
       let open = 0;
       let escaped = false;
       let o = text.charCodeAt(from);
+      if (o === Ch.OpenBrace || o === 91) continue; // `cookie: { ... }`: a structure, whose own pairs are judged
       if (o === Ch.Backslash) {
         const next = text.charCodeAt(from + 1);
         if (next === Ch.Quote || next === Ch.Apostrophe) {
@@ -426,6 +460,9 @@ export class TextScanner {
           if (v === open || v === Ch.Newline || (escaped && v === Ch.Backslash)) break;
           to++;
         }
+      } else if (COOKIE_RULES.has(rule)) {
+        // `Cookie: a=1; sid=2`: every cookie of the header, to the end of the line.
+        while (to < len && text.charCodeAt(to) !== Ch.Newline && text.charCodeAt(to) !== Ch.Quote) to++;
       } else {
         while (to < len && !isValueStop(text.charCodeAt(to))) to++;
       }

@@ -222,7 +222,7 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     'github-token',
     'https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/',
     ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'],
-    'gh[pousr]_[A-Za-z0-9_.-]{36,}',
+    'gh[pousr]_[A-Za-z0-9]{36,}|ghs_\\d{1,12}_[A-Za-z0-9_.-]{40,}',
     'ghp_PUEkEKIaOqwnmucMWn9MEpMJNGlHhVYSgkRK',
   ),
   shape(
@@ -391,7 +391,7 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     'openai-key',
     'https://platform.openai.com/docs/api-reference/authentication (sk-, sk-proj-, sk-svcacct-, sk-admin-)',
     ['sk-'],
-    'sk-(?:proj-|svcacct-|admin-|or-v1-)?[A-Za-z0-9_-]{20,}',
+    'sk-(?:proj-|svcacct-|admin-|or-v1-)?(?=[A-Za-z_-]*\\d)[A-Za-z0-9_-]{20,}',
     'sk-proj-mVBHus79bME6Au6ppytYoaBujruy9DerNrVuwQuKNKOpFP6R',
   ),
   shape(
@@ -496,7 +496,7 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     'slack-token',
     'https://api.slack.com/concepts/token-types (xoxb-, xoxp-, xoxa-, xoxe-, xapp-)',
     ['xox', 'xapp-'],
-    'xox[abposre](?:\\.xox[a-z])?-[A-Za-z0-9-]{10,}|xapp-\\d-[A-Za-z0-9-]{20,}',
+    'xox[abposre](?:\\.xox[a-z])?-(?=[A-Za-z-]*\\d)[A-Za-z0-9-]{10,}|xapp-\\d-[A-Za-z0-9-]{20,}',
     'xoxb-851151861098-2222429246960-LHVmEBRUYFsllV8qQKX0ruNk',
   ),
   shape(
@@ -538,7 +538,7 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     'twitter-bearer-token',
     'https://developer.x.com/en/docs/authentication/oauth-2-0/bearer-tokens',
     ['AAAAAAAAAAAAAAAAAAAA'],
-    'A{20,}[A-Za-z0-9%]{30,}',
+    'A{20,}(?=[A-Za-z0-9%]*[a-z0-9%])[A-Za-z0-9%]{30,}',
     'AAAAAAAAAAAAAAAAAAAAA9XLGXfX7VBcnygx7ok1MopxfKoqjFI3vHfwUerRfhFLTkMHXoSCLmMGthNKW1pR8SiyecPZe46CE5wQu',
   ),
   shape(
@@ -590,8 +590,8 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
   {
     name: 'telegram-bot-token',
     source: 'https://core.telegram.org/bots/api#authorizing-your-bot (bot id, colon, 35 characters)',
-    hint: ':AA',
-    regex: /(?<![0-9])\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])/g,
+    hint: ':A',
+    regex: /(?<![0-9])\d{5,16}:A[A-Za-z0-9_-]{34}(?![A-Za-z0-9_-])/g,
     example: '3272523792:AABk5__N6368dDzqj-2NiffNmFyH-JO4WKu',
   },
   {
@@ -629,6 +629,14 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     example: 'https://hooks.slack.com/services/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',
   },
   {
+    name: 'slack-file-token',
+    source: 'https://api.slack.com/types/file#authentication (file URLs carry a token in ?t=)',
+    hint: 'slack.com/',
+    regex: /slack\.com\/[^\s"'<>?]*\?(?:[^\s"'<>#]*&)?t=([^\s&"'<>#]+)/g,
+    secretGroup: 1,
+    example: 'https://files.slack.com/files-pri/T0123ABCD-F0456EFGH/report.pdf?t=Zm9vYmFyMTIzNDU2Nzg5MA',
+  },
+  {
     name: 'teams-webhook',
     source:
       'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook',
@@ -642,7 +650,7 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     name: 'telegram-bot-url',
     source: 'https://core.telegram.org/bots/api#making-requests (https://api.telegram.org/bot<token>/METHOD)',
     hint: 'api.telegram.org/bot',
-    regex: /api\.telegram\.org\/(?:file\/)?bot([^/\s"'<>]+)/g,
+    regex: /api\.telegram\.org\/(?:file\/)?bot(\d+:[A-Za-z0-9_-]+)/g,
     secretGroup: 1,
     example: 'https://api.telegram.org/bot123:abc-def_ghi/sendMessage',
   },

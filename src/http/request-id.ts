@@ -1,0 +1,188 @@
+/**
+ * Request ids: a well-formed incoming id is kept, anything else is replaced by a new one; the id
+ * goes back on the response and into every log line written while the request is handled.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyPluginCallback } from 'fastify';
+import type { MiddlewareHandler } from 'hono';
+import { describe } from '../core/errors.js';
+import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/options.js';
+import { logContext } from '../logger/context.js';
+import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
+import { incomingOf, type RequestCarrier } from './deadline.js';
+import type { HttpMiddleware, NodeListener } from './middleware.js';
+import { nodeBindings, unencapsulated } from './respond.js';
+
+/** Options of {@link requestId}. */
+export interface RequestIdOptions {
+  /** The header read from the request and set on the response (default `'x-request-id'`). */
+  readonly header?: string | undefined;
+  /** Makes a new id (default `crypto.randomUUID`); its result must be well-formed too. */
+  readonly generate?: (() => string) | undefined;
+}
+
+/** Request ids in each framework's shape. Made by {@link requestId}. */
+export interface RequestIdMiddleware extends HttpMiddleware {
+  /** The header, lower-case. */
+  readonly header: string;
+}
+
+const KNOWN_OPTIONS = ['header', 'generate'] as const;
+/** 1 to 128 characters of letters, digits and `-_.:+/=@~`: no space, quote or control character can reach a log line. */
+const WELL_FORMED = /^[A-Za-z0-9\-_.:+/=@~]{1,128}$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// On the request itself: a WeakMap entry per request costs more than the rest of requestId.
+const ID: unique symbol = Symbol('bulwark.http.requestId');
+/** The id as log lines show it, for fastify's second entry into the context. */
+const LOGGED: unique symbol = Symbol('bulwark.http.requestId.logged');
+type Carrying = { [ID]?: string; [LOGGED]?: string };
+let redactor: Redactor | undefined;
+const clientIdRedactor = (): Redactor => {
+  redactor ??= createRedactor();
+  return redactor;
+};
+
+/**
+ * Runs `fn` with `requestId` on every log line, as `withLogContext({ requestId })` does, without
+ * scanning an id bulwark made itself for secrets (a UUID costs the redactor more than the rest of
+ * the request's overhead together). An id the client sent is scanned, once.
+ */
+function inContext<T>(id: string, fn: () => T): T {
+  const outer = logContext.getStore();
+  return logContext.run(
+    { bindings: outer === undefined ? { requestId: id } : { ...outer.bindings, requestId: id } },
+    fn,
+  );
+}
+
+interface IdSettings {
+  readonly header: string;
+  readonly generate: () => string;
+}
+
+function idSettings(options: RequestIdOptions | undefined): IdSettings {
+  const where = 'requestId';
+  checkOptionsObject(where, options);
+  checkKnownKeys(where, options ?? {}, KNOWN_OPTIONS);
+  const header = options?.header ?? 'x-request-id';
+  if (typeof header !== 'string' || !TOKEN.test(header)) {
+    throw new TypeError(
+      `${where}: option "header" must be an HTTP header name like "x-request-id"; got ${describe(header)}`,
+    );
+  }
+  const generate = functionOption<() => string>(where, 'generate', options?.generate, '() => string') ?? randomUUID;
+  return { header: header.toLowerCase(), generate };
+}
+
+class RequestIds implements RequestIdMiddleware {
+  readonly header: string;
+  readonly #generate: () => string;
+  readonly express: RequestIdMiddleware['express'];
+  readonly fastify: FastifyPluginCallback;
+  readonly hono: MiddlewareHandler;
+
+  constructor(settings: IdSettings) {
+    this.header = settings.header;
+    this.#generate = settings.generate;
+    this.express = (req, res, next) => {
+      const id = this.#assign(req, res);
+      inContext(id, () => next());
+    };
+    this.fastify = unencapsulated('bulwark-request-id', ((instance, _opts, done) => {
+      instance.addHook('onRequest', (request, reply, next) => {
+        const id = this.#assign(request.raw, reply.raw);
+        (request.raw as IncomingMessage & Carrying)[LOGGED] = id;
+        inContext(id, () => next());
+      });
+      // Reading the body runs in the socket's context, not the request's: enter it again before the handler.
+      instance.addHook('preHandler', (request, _reply, next) => {
+        const id = (request.raw as IncomingMessage & Carrying)[LOGGED];
+        if (id === undefined) next();
+        else inContext(id, () => next());
+      });
+      done();
+    }) as FastifyPluginCallback);
+    this.hono = (c, next) => {
+      const { incoming, outgoing } = nodeBindings('requestId', c);
+      const id = this.#assign(incoming, outgoing);
+      return inContext(id, () => next());
+    };
+  }
+
+  node(listener: NodeListener): (req: IncomingMessage, res: ServerResponse) => void {
+    if (typeof listener !== 'function') {
+      throw new TypeError(`requestId.node: expected a request listener (req, res) => void; got ${describe(listener)}`);
+    }
+    return (req, res) => {
+      const id = this.#assign(req, res);
+      inContext(id, () => listener(req, res));
+    };
+  }
+
+  /** Gives `req` its id and sets it on `res`; returns the id as log lines show it. */
+  #assign(req: IncomingMessage, res: ServerResponse): string {
+    const given = req.headers[this.header];
+    let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
+    if (id === undefined) {
+      id = this.#generate();
+      if (typeof id !== 'string' || !WELL_FORMED.test(id)) {
+        throw new TypeError(
+          `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
+        );
+      }
+    }
+    (req as IncomingMessage & Carrying)[ID] = id;
+    // The client's id goes back to the client as it came; in the logs, what looks like a secret is censored.
+    const logged = id === given ? clientIdRedactor().redactString(id) : id;
+    // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
+    res.setHeader(this.header, id);
+    return logged;
+  }
+}
+
+/**
+ * Gives each request an id: a well-formed one from the `header` of the request (1 to 128
+ * characters of letters, digits and `-_.:+/=@~`), else a new UUID. The id is set on the response
+ * at once and every log line bulwark's logger writes while the request is handled carries it as
+ * `requestId` (as `withLogContext` does; a client's id is redacted there if it looks like a secret). Install it first, so the other parts' log lines and
+ * answers carry it too.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { requestId, requestIdOf } from 'bulwark/http';
+ * import { createLogger } from 'bulwark/logger';
+ *
+ * const log = createLogger({ name: 'api' });
+ * const ids = requestId();
+ * const server = createServer(
+ *   ids.node((req, res) => {
+ *     log.info('hello'); // {"...","msg":"hello","requestId":"5f0c..."}
+ *     res.end(requestIdOf(req));
+ *   }),
+ * );
+ * ```
+ */
+export function requestId(options?: RequestIdOptions): RequestIdMiddleware {
+  return new RequestIds(idSettings(options));
+}
+
+/**
+ * The id {@link requestId} gave a request (a node:http or express request, a fastify request, or
+ * a hono context), or undefined when it did not run.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { requestId, requestIdOf } from 'bulwark/http';
+ *
+ * const app = new Hono();
+ * app.use(requestId().hono);
+ * app.get('/', (c) => c.json({ id: requestIdOf(c) }));
+ * ```
+ */
+export function requestIdOf(request: RequestCarrier): string | undefined {
+  const incoming = incomingOf(request);
+  return incoming === undefined ? undefined : (incoming as IncomingMessage & Carrying)[ID];
+}
