@@ -59,6 +59,7 @@ export type {
   RateLimitEvents,
   RateLimitOptions,
   RateLimitPolicy,
+  RateLimitSettings,
   RateLimitStats,
   RateLimitStore,
   RateRule,

@@ -8,6 +8,12 @@
 export { RateLimitedError } from '../core/errors.js';
 export type { MemoryRateLimitStore, MemoryRateLimitStoreOptions } from './memory-store.js';
 export { memoryRateLimitStore } from './memory-store.js';
-export type { RateLimitEvents, RateLimitOptions, RateLimitPolicy, RateLimitStats } from './rate-limit.js';
+export type {
+  RateLimitEvents,
+  RateLimitOptions,
+  RateLimitPolicy,
+  RateLimitSettings,
+  RateLimitStats,
+} from './rate-limit.js';
 export { rateLimit } from './rate-limit.js';
 export type { RateDecision, RateLimitStore, RateRule } from './store.js';

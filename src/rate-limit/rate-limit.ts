@@ -1,5 +1,6 @@
 import { abortReason } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { runPassThrough, untilAborted } from '../core/context.js';
 import { describe, RateLimitedError, rejectSoon, withoutStack } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
@@ -83,8 +84,11 @@ export interface RateLimitStats {
   readonly burst: number;
 }
 
+/** What {@link RateLimitPolicy.configure} can change at run time. */
+export type RateLimitSettings = Pick<Partial<RateLimitOptions>, 'limit' | 'windowMs' | 'burst' | 'maxWaitMs'>;
+
 /** A {@link Policy} that lets at most `limit` calls per `windowMs` through. Made by {@link rateLimit}. */
-export interface RateLimitPolicy extends Policy, EventSource<RateLimitEvents> {
+export interface RateLimitPolicy extends Policy, EventSource<RateLimitEvents>, Configurable<RateLimitSettings> {
   readonly kind: 'rate-limit';
   /** The policy's name, as given in its options. */
   readonly name: string;
@@ -103,6 +107,7 @@ export interface RateLimitPolicy extends Policy, EventSource<RateLimitEvents> {
 }
 
 const KNOWN_OPTIONS = ['limit', 'windowMs', 'burst', 'maxWaitMs', 'name', 'clock', 'store', 'key'] as const;
+const CONFIGURABLE = ['limit', 'windowMs', 'burst', 'maxWaitMs'] as const;
 
 /** The checked options of one limiter, shared by its keyed views. */
 interface Settings {
@@ -147,17 +152,20 @@ export function rateLimitSettings(options: RateLimitOptions): Settings {
  */
 class Core {
   readonly name: string;
-  readonly limit: number;
-  readonly windowMs: number;
-  readonly rule: RateRule;
+  limit: number;
+  windowMs: number;
+  rule: RateRule;
   readonly clock: Clock;
   readonly store: RateLimitStore;
+  /** The options the rule was made from: `configure` merges over them. */
+  options: RateLimitOptions;
   granted = 0;
   rejected = 0;
   waiting = 0;
   #events: Emitter<RateLimitEvents> | undefined;
 
-  constructor(settings: Settings) {
+  constructor(options: RateLimitOptions, settings: Settings) {
+    this.options = options;
     // Copied, not kept: one object fewer per limiter.
     this.name = settings.name;
     this.limit = settings.limit;
@@ -206,6 +214,33 @@ class RateLimiter implements RateLimitPolicy {
     const { granted, rejected, waiting } = this.#core;
     const { limit, windowMs, rule } = this.#core;
     return { granted, rejected, waiting, limit, windowMs, burst: rule.burst };
+  }
+
+  configure(options: RateLimitSettings): void {
+    configureOne(this, options, 'rateLimit.configure');
+  }
+
+  /**
+   * A new rule for every key of this limiter (its `forKey` views too), from the next take on.
+   * The store's state is kept, never reset: it says when the next permit falls due, so permits
+   * already taken still count (a limit raised while the old one is spent lets calls through as
+   * that time runs out), and waiting calls keep their turn.
+   */
+  [PREPARE_CONFIGURE](options: unknown): () => void {
+    const where = 'rateLimit.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, CONFIGURABLE);
+    const core = this.#core;
+    const given = (options ?? {}) as RateLimitSettings;
+    // Merged over the options given so far: a burst never given keeps following the limit.
+    const merged: RateLimitOptions = { ...core.options, ...given };
+    const next = rateLimitSettings(merged);
+    return () => {
+      core.options = merged;
+      core.limit = next.limit;
+      core.windowMs = next.windowMs;
+      core.rule = next.rule;
+    };
   }
 
   forKey(key: string): RateLimitPolicy {
@@ -341,5 +376,5 @@ function refusal(policy: string, retryAfterMs: number): RateLimitedError {
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
   const settings = rateLimitSettings(options);
-  return new RateLimiter(new Core(settings), settings.key);
+  return new RateLimiter(new Core(options, settings), settings.key);
 }

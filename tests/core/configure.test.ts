@@ -206,3 +206,24 @@ describe('configure a circuit breaker', () => {
     );
   });
 });
+
+describe('configure a rate limiter', () => {
+  it('keeps the permits taken; the new rule applies from the next call', async () => {
+    const { rateLimit } = await import('bulwark/rate-limit');
+    const clock = new FakeClock();
+    const limiter = rateLimit({ name: 'api', limit: 2, windowMs: 1000, clock });
+    await limiter.execute(() => 1);
+    await limiter.execute(() => 2);
+    await expect(limiter.execute(() => 3)).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED', retryAfterMs: 500 });
+    expect(() => limiter.configure({ limit: 0 })).toThrow(/rateLimit.configure: .*"limit"/);
+    expect(() => limiter.configure({ key: 'x' } as never)).toThrow(/unknown option "key"/);
+    limiter.configure({ limit: 4 }); // burst follows the limit when it was never given
+    expect(limiter.stats()).toMatchObject({ limit: 4, burst: 4, granted: 2 });
+    // The store's state is kept, not reset: the next permit was due at 1000 ms; under the new
+    // rule (one every 250 ms, four at once) that debt runs out 250 ms from now.
+    await expect(limiter.execute(() => 4)).rejects.toMatchObject({ retryAfterMs: 250 });
+    await clock.advance(250);
+    await limiter.execute(() => 5);
+    await expect(limiter.execute(() => 6)).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED' });
+  });
+});
