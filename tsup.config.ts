@@ -13,6 +13,7 @@ export default defineConfig({
     'health/index': 'src/health/index.ts',
     'metrics/index': 'src/metrics/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'redis/index': 'src/redis/index.ts',
   },
   format: ['esm'],
   target: 'node22',
