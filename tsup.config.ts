@@ -12,6 +12,7 @@ export default defineConfig({
     'config/index': 'src/config/index.ts',
     'health/index': 'src/health/index.ts',
     'metrics/index': 'src/metrics/index.ts',
+    'rate-limit/index': 'src/rate-limit/index.ts',
     'testing/index': 'src/testing/index.ts',
     'redis/index': 'src/redis/index.ts',
   },

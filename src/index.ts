@@ -25,6 +25,18 @@ export type {
 export { circuitBreaker, consecutiveFailures, failureRate } from './breaker/index.js';
 export * from './core/index.js';
 export type {
+  MemoryRateLimitStore,
+  MemoryRateLimitStoreOptions,
+  RateDecision,
+  RateLimitEvents,
+  RateLimitOptions,
+  RateLimitPolicy,
+  RateLimitStats,
+  RateLimitStore,
+  RateRule,
+} from './rate-limit/index.js';
+export { memoryRateLimitStore, rateLimit } from './rate-limit/index.js';
+export type {
   GiveUpReason,
   RetryBudget,
   RetryBudgetOptions,

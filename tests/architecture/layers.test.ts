@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
-const NEUTRAL = ['core', 'timeout', 'retry', 'breaker', 'testing'];
+const NEUTRAL = ['core', 'timeout', 'retry', 'breaker', 'rate-limit', 'testing'];
 const builtins = new Set(builtinModules);
 
 function sources(dir: string): string[] {
