@@ -37,7 +37,7 @@ end
  * GCRA on one key holding the theoretical arrival time (TAT) in ms, with a TTL that ends when
  * the TAT passes (an absent key and a past TAT mean the same: a full bucket).
  * KEYS[1]: the limit. ARGV: intervalMs, burst, maxWaitMs, cost.
- * Reply: { granted 0|1, waitMs (ceil), remaining, bad data or '' }.
+ * Reply: { granted 0|1, waitMs (rounded up: never early), remaining, bad data or '' }.
  */
 export const GCRA = script(
   'gcra',
@@ -60,17 +60,19 @@ if bad == '' then
     end
   end
 end
+-- The arithmetic of src/rate-limit/gcra.ts, EARLY (1 microsecond) included.
+local early = 0.001
 local wait = tat + (cost - burst) * interval - now
-if wait > maxWait then
-  local remaining = math.floor((now - tat) / interval + burst)
+if wait > maxWait + early then
+  local remaining = math.floor((now - tat) / interval + burst + early / interval)
   if remaining < 0 then remaining = 0 end
   return { 0, math.ceil(wait), remaining, bad }
 end
 local nextTat = tat + cost * interval
 redis.call('SET', KEYS[1], string.format('%.3f', nextTat), 'PX', math.max(1, math.ceil(nextTat - now)))
-local remaining = math.floor((now - nextTat) / interval + burst)
+local remaining = math.floor(-wait / interval + early / interval)
 if remaining < 0 then remaining = 0 end
-if wait < 0 then wait = 0 end
+if wait <= early then wait = 0 elseif wait > maxWait then wait = maxWait end
 return { 1, math.ceil(wait), remaining, bad }
 `,
 );
