@@ -7,6 +7,7 @@ import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, pri
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
+import { closeRedisBench, redisBenchUrl, redisSuites } from './redis.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
@@ -19,7 +20,10 @@ const results = await runSuites([
   { suite: loggerSuite, comparisons: loggerComparisons },
   { suite: redactorSuite, comparisons: redactorComparisons },
   { suite: healthSuite, comparisons: healthComparisons },
+  // The shared limits need a Redis: BULWARK_BENCH_REDIS_URL (docs/redis.md says how to start one).
+  ...(redisBenchUrl === undefined ? [] : redisSuites(redisBenchUrl)),
 ]);
+closeRedisBench();
 printResults(results);
 printStatusCost(results.cases);
 printMemory(await measureBreakerMemory());

@@ -1,0 +1,84 @@
+/**
+ * Shared limits on a real Redis, per call: the shared rate limit against rate-limiter-flexible's
+ * RateLimiterRedis.consume on the same server, and the shared breaker's success path against the
+ * local breaker. Needs BULWARK_BENCH_REDIS_URL (or BULWARK_TEST_REDIS_URL); skipped without one.
+ */
+import { circuitBreaker } from 'bulwark/breaker';
+import { rateLimit } from 'bulwark/rate-limit';
+import { redisStore } from 'bulwark/redis';
+import { Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Comparison, Suite } from './harness.ts';
+
+export const redisBenchUrl: string | undefined =
+  process.env.BULWARK_BENCH_REDIS_URL ?? process.env.BULWARK_TEST_REDIS_URL ?? undefined;
+
+const work = async (): Promise<number> => 1;
+const clients: Redis[] = [];
+function client(url: string): Redis {
+  const c = new Redis(url);
+  clients.push(c);
+  return c;
+}
+
+/** Closes the benchmark's Redis connections, so the run ends by itself. */
+export function closeRedisBench(): void {
+  for (const c of clients) c.disconnect();
+}
+
+export function redisSuites(url: string): Array<{ suite: Suite; comparisons: Comparison[] }> {
+  const run = `${process.pid}-${Date.now()}`;
+  // Limits far above what the run can take: every call is granted, so both measure the same path.
+  const flexible = new RateLimiterRedis({
+    storeClient: client(url),
+    keyPrefix: `bench-rlf-${run}`,
+    points: 1_000_000_000,
+    duration: 3600,
+  });
+  const store = redisStore({ client: client(url), prefix: `bench-bulwark-${run}:` });
+  const limiter = rateLimit({ name: 'bench', limit: 1_000_000_000, windowMs: 3_600_000, store });
+  const local = circuitBreaker();
+  const shared = circuitBreaker({
+    shared: { store: redisStore({ client: client(url), prefix: `bench-bulwark-${run}:` }), syncMs: 1000 },
+  });
+  return [
+    {
+      suite: {
+        name: 'shared rate limit on Redis, granted call',
+        cases: {
+          'rate-limiter-flexible RateLimiterRedis.consume': () => flexible.consume('provider'),
+          'bulwark rateLimit on redisStore': () => limiter.execute(work),
+          'bulwark redisStore.take alone': () => store.take('alone', limiter.rule, 0),
+        },
+      },
+      comparisons: [
+        {
+          subject: 'bulwark rateLimit on redisStore',
+          anchor: 'rate-limiter-flexible RateLimiterRedis.consume',
+          target: 1.0,
+        },
+      ],
+    },
+    {
+      suite: {
+        name: 'breaker shared on Redis, successful call',
+        cases: {
+          'bulwark breaker (local)': () => local.execute(work),
+          'bulwark breaker (shared on Redis)': () => shared.execute(work),
+        },
+      },
+      comparisons: [{ subject: 'bulwark breaker (shared on Redis)', anchor: 'bulwark breaker (local)', target: 1.1 }],
+    },
+  ];
+}
+
+// `node bench/redis.ts` runs these alone (after `npm run build`).
+if (import.meta.main) {
+  const { printResults, runSuites } = await import('./harness.ts');
+  if (redisBenchUrl === undefined) {
+    console.log('bench/redis.ts: set BULWARK_BENCH_REDIS_URL=redis://127.0.0.1:6390 to run the Redis benchmarks');
+  } else {
+    printResults(await runSuites(redisSuites(redisBenchUrl)));
+    closeRedisBench();
+  }
+}
