@@ -333,7 +333,9 @@ export class SharedCircuit {
       release();
     }
     if (view.state === 'open' && view.openRemainingMs > 0) this.#openFor(view.openRemainingMs);
-    else if (view.state === 'closed' && !view.voteCounted) {
+    else if (view.state === 'closed' && (!this.#voting || (sent.voting && !view.voteCounted))) {
+      // The fleet is closed, and this replica is open only because the fleet was, or on a vote
+      // the fleet's close made stale. A vote cast after this report left is the next report's.
       this.#voting = false;
       this.#closeIfOpen();
     }

@@ -123,7 +123,8 @@ elseif event == 'probe-failed' and seen == epoch and openUntil > 0 and now >= op
 end
 local voteCounted = 0
 if ARGV[3] == '1' and (seen < 0 or seen >= closedEpoch) then
-  redis.call('HSET', KEYS[1], 'v:' .. replica, now + ttl)
+  -- A vote lasts as long as the voter's own breaker stays open, however quiet the voter is.
+  redis.call('HSET', KEYS[1], 'v:' .. replica, now + math.max(ttl, openMs))
   voteCounted = 1
 else
   redis.call('HDEL', KEYS[1], 'v:' .. replica)

@@ -86,7 +86,7 @@ export interface RedisStore extends RateLimitStore, BreakerStateStore, RetryBudg
   readonly kind: 'redis-store';
   /** The key prefix. */
   readonly prefix: string;
-  /** `'shared'` while Redis answers; `'local'` while each limit decides alone. */
+  /** `'shared'` while Redis answers; `'local'` before its first answer and while each limit decides alone. */
   readonly mode: 'shared' | 'local';
   /** Counters of commands, timeouts, errors and fallbacks. */
   stats(): RedisStoreStats;
@@ -116,7 +116,12 @@ class Store implements RedisStore {
   readonly #runner: ScriptRunner;
   readonly #events = new Emitter<RedisStoreEvents>();
   readonly #local: LocalRate;
-  #mode: 'shared' | 'local' = 'shared';
+  readonly #client: unknown;
+  // Local until Redis first answers: a replica starting while its client connects decides alone.
+  #mode: 'shared' | 'local' = 'local';
+  #answeredOnce = false;
+  /** Set by a failure, cleared by an answer: while set, one call in `retryMs` tries Redis. */
+  #gated = false;
   #downSince = 0;
   #retryAt = 0;
   #trying = false;
@@ -129,6 +134,7 @@ class Store implements RedisStore {
 
   constructor(settings: Settings, client: unknown) {
     this.#s = settings;
+    this.#client = client;
     this.#local = new LocalRate(settings.replicas);
     this.#runner = scriptRunner('redisStore', client, (script) => {
       this.#scriptReloads++;
@@ -250,7 +256,12 @@ class Store implements RedisStore {
    */
   #exec(script: Script, keys: string[], args: string[], operation: RedisOperation): Promise<unknown> {
     const { clock, commandTimeoutMs, retryMs } = this.#s;
-    if (this.#mode === 'local') {
+    if (!this.#clientReady()) {
+      // Connecting or reconnecting: nothing to wait for, and the client would only queue it.
+      if (this.#answeredOnce) this.#failed(operation, 'error', new Error('the Redis client is not connected'));
+      return NOTHING;
+    }
+    if (this.#gated) {
       const now = clock.now();
       if (this.#trying || now < this.#retryAt) return NOTHING;
       this.#trying = true;
@@ -299,17 +310,32 @@ class Store implements RedisStore {
   #answered(): void {
     this.#trying = false;
     if (this.#mode === 'shared') return;
+    const wasDown = this.#gated;
     this.#mode = 'shared';
-    this.#events.emit('recovered', { downMs: this.#s.clock.now() - this.#downSince });
+    this.#gated = false;
+    this.#answeredOnce = true;
+    if (wasDown) this.#events.emit('recovered', { downMs: this.#s.clock.now() - this.#downSince });
+  }
+
+  /**
+   * False while the client says it is not connected: ioredis/iovalkey `status` other than
+   * 'ready' (or 'wait', a lazy client that connects on its first command), node-redis `isReady`.
+   */
+  #clientReady(): boolean {
+    const c = this.#client as { status?: unknown; isReady?: unknown };
+    if (typeof c.status === 'string') return c.status === 'ready' || c.status === 'wait';
+    if (typeof c.isReady === 'boolean') return c.isReady;
+    return true;
   }
 
   #failed(operation: RedisOperation, reason: 'timeout' | 'error', error: unknown): void {
     this.#trying = false;
-    if (this.#mode === 'local') return;
     const now = this.#s.clock.now();
+    this.#retryAt = now + this.#s.retryMs;
+    if (this.#gated) return;
+    this.#gated = true;
     this.#mode = 'local';
     this.#downSince = now;
-    this.#retryAt = now + this.#s.retryMs;
     this.#fallbacks++;
     this.#events.emit('fallback', { operation, reason, error });
   }

@@ -1,10 +1,15 @@
-// Four real Node processes share one rate limit and one breaker through a real redis-server.
+// Four real Node processes share one rate limit and one breaker through a real redis-server,
+// then keep sharing them while Redis misbehaves in every way the issue names: scripts flushed, a
+// key overwritten, FLUSHALL, the server stopped and restarted, every reply delayed by 200 ms. No
+// call may wait on Redis past the deadline, fail because of Redis, or leave anything hanging
+// (each replica must exit by itself). One file, so these timing proofs never run side by side.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisUrl, testPrefix } from '../helpers/redis.js';
+import { ownRedis, redisUrl, testPrefix } from '../helpers/redis.js';
 import { runReplicas } from './processes.js';
+import { delayProxy } from './proxy.js';
 
 const url = redisUrl();
 const REPLICAS = [0, 1, 2, 3];
@@ -66,12 +71,15 @@ describe.skipIf(url === undefined)('replicas sharing limits through a real redis
     const granted: number[] = [];
     const asked: number[] = [];
     const key = `${prefix}rl:provider`;
+    let sawEnd: () => void = () => {};
+    const ended = new Promise<void>((resolve) => (sawEnd = resolve));
     monitor.on('monitor', (time: string, args: string[]) => {
+      if (args[1] === `${prefix}end`) sawEnd();
       if (args[0] === 'SET' && args[1] === key) granted.push(Number(time) * 1000);
       else if (/^eval/i.test(args[0] ?? '') && args[3] === key) asked.push(Number(time) * 1000);
     });
     let startAt = 0;
-    const results = await runReplicas<{ grants: number[]; errors: string[] }>(
+    const results = await runReplicas<{ grants: number[]; errors: string[]; stats: { fallbacks: number } }>(
       REPLICAS.map((index) => ({
         kind: 'rate',
         index,
@@ -88,12 +96,19 @@ describe.skipIf(url === undefined)('replicas sharing limits through a real redis
         startAt = at;
       },
     );
+    // MONITOR is a stream: everything before this marker has reached it once the marker has.
+    const marker = new Redis(url as string);
+    await marker.set(`${prefix}end`, '1', 'PX', 1000);
+    marker.disconnect();
+    await ended;
     monitor.disconnect();
     const perWindow = new Array<number>(windows).fill(0);
     for (const at of granted) {
       const w = Math.floor((at - startAt) / windowMs);
       if (w >= 0 && w < windows) perWindow[w] = (perWindow[w] ?? 0) + 1;
     }
+    // Every permit came from Redis: no replica fell back to deciding alone.
+    for (const r of results) expect(r.stats.fallbacks).toBe(0);
     expect(granted.length).toBe(results.reduce((n, r) => n + r.grants.length, 0));
     // Saturation means Redis was asked all along: in a window where Redis saw no request for longer
     // than the burst lasts (burst x interval), the processes or Redis were starved of CPU (the
@@ -178,5 +193,91 @@ describe.skipIf(url === undefined)('replicas sharing limits through a real redis
     expect(probePhaseMax).toBeLessThanOrEqual(probes);
     // And the fleet closed again.
     for (const r of results) expect(r.state).toBe('closed');
+  }, 60_000);
+});
+
+interface FaultResult {
+  maxMs: number;
+  loopDelayMs: number;
+  granted: number;
+  refused: number;
+  errors: string[];
+  events: string[];
+  mode: string;
+  breaker: string;
+}
+
+describe.skipIf(url === undefined)('replicas while Redis fails', () => {
+  const server = ownRedis(6392);
+  afterAll(() => server.stop());
+
+  it('no call waits past commandTimeoutMs plus a few ms, none fails because of Redis, all share again at the end', async () => {
+    await server.start();
+    const proxy = await delayProxy(server.port);
+    const admin = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    admin.on('error', () => {});
+    const prefix = testPrefix('faults');
+    const commandTimeoutMs = 50;
+    const timers: Array<ReturnType<typeof setTimeout>> = [];
+    const log: string[] = [];
+    const onStart = (startAt: number) => {
+      const at = (ms: number, what: string, fault: () => unknown) =>
+        timers.push(
+          setTimeout(
+            async () => {
+              log.push(what);
+              await fault();
+            },
+            startAt + ms - (performance.timeOrigin + performance.now()),
+          ),
+        );
+      at(800, 'SCRIPT FLUSH', () => admin.script('FLUSH'));
+      at(1300, 'key overwritten with a string', () => admin.set(`${prefix}rl:provider`, 'not a number'));
+      at(1800, 'FLUSHALL', () => admin.flushall());
+      at(2300, 'redis-server stopped', () => server.stop());
+      at(3300, 'redis-server started', () => server.start());
+      at(4300, 'replies delayed 200 ms', () => proxy.setDelay(200));
+      at(5300, 'replies on time', () => proxy.setDelay(0));
+    };
+    let results: FaultResult[];
+    try {
+      results = await runReplicas<FaultResult>(
+        [0, 1, 2, 3].map((index) => ({
+          kind: 'faults',
+          index,
+          redisUrl: `redis://127.0.0.1:${proxy.port}`,
+          prefix,
+          dependency: '',
+          runMs: 7000,
+          commandTimeoutMs,
+        })),
+        40_000,
+        onStart,
+      );
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      admin.disconnect();
+      await proxy.close();
+    }
+    expect(log).toHaveLength(7);
+    const events = new Set(results.flatMap((r) => r.events));
+    console.log(
+      `slowest call per replica (ms): ${results.map((r) => r.maxMs.toFixed(1)).join(' ')}; longest event-loop delay (ms): ${results.map((r) => r.loopDelayMs.toFixed(1)).join(' ')}; events: ${[...events].join(', ')}`,
+    );
+    // None failed because of Redis; each got permits and refusals all along.
+    expect(results.flatMap((r) => r.errors)).toEqual([]);
+    for (const r of results) expect(r.granted).toBeGreaterThan(0);
+    // The deadline held: no call took longer than commandTimeoutMs plus a few ms, plus however
+    // long its process was not running at all (the test machine is shared; a replica measures
+    // its own event-loop delay, and a timer cannot fire while the loop is held up).
+    for (const r of results) expect(r.maxMs).toBeLessThan(commandTimeoutMs + 10 + r.loopDelayMs);
+    // Each fault was seen and said: reloads, bad data, the switch to local and back.
+    expect(events).toContain('scriptReloaded');
+    expect(events).toContain('badData');
+    expect([...events].some((e) => e.startsWith('fallback:'))).toBe(true);
+    expect(events).toContain('recovered');
+    // Shared again by itself at the end, and the breakers (whose calls all succeeded) never opened.
+    for (const r of results) expect(r.mode).toBe('shared');
+    for (const r of results) expect(r.breaker).toBe('closed');
   }, 60_000);
 });
