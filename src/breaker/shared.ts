@@ -163,6 +163,8 @@ export interface SharedHost {
   readonly probes: number;
   readonly probeTimeoutMs: number;
   now(): number;
+  /** A timer on the breaker's clock (unref'ed on the system clock), to report a change again. */
+  setTimeout(cb: () => void, ms: number): unknown;
   /** The breaker's state now; 'isolated' when any isolation holds. */
   state(): 'closed' | 'open' | 'half-open' | 'isolated';
   probesInFlight(): number;
@@ -193,6 +195,10 @@ export class SharedCircuit {
   #releaseLeases = false;
   #connected = false;
   #fleet: BreakerView | undefined;
+  /** Changes of state (trip, probe end, isolation) made, and the last one the store heard of. */
+  #changes = 0;
+  #delivered = 0;
+  #retry: unknown;
 
   constructor(settings: SharedSettings, host: SharedHost) {
     this.#s = settings;
@@ -221,12 +227,14 @@ export class SharedCircuit {
       this.#releaseLeases = true;
     }
     if (to === 'half-open') return; // the timer moved it: nothing for the fleet
+    this.#changes++;
     this.#sync(now);
   }
 
   /** An `isolate()` (+1) or its release (-1) on this replica: the fleet hears of it at once. */
   isolated(delta: number): void {
     this.#holds += delta;
+    this.#changes++;
     this.#sync(this.#host.now());
   }
 
@@ -279,6 +287,7 @@ export class SharedCircuit {
       return;
     }
     this.#inFlight = true;
+    const changes = this.#changes;
     const report: BreakerReport = {
       replica: this.#s.replica,
       seenEpoch: this.#epoch,
@@ -301,8 +310,8 @@ export class SharedCircuit {
     }
     Promise.resolve(answer)
       .then(
-        (view) => this.#apply(view, report),
-        () => this.#apply(undefined, report),
+        (view) => this.#apply(view, report, changes),
+        () => this.#apply(undefined, report, changes),
       )
       .finally(() => {
         this.#inFlight = false;
@@ -313,17 +322,20 @@ export class SharedCircuit {
       });
   }
 
-  #apply(view: BreakerView | undefined, sent: BreakerReport): void {
+  #apply(view: BreakerView | undefined, sent: BreakerReport, changes: number): void {
     if (view === undefined) {
-      // Not heard: what was not delivered goes with the next report.
+      // Not heard: what was not delivered goes with the next report. A change of state (an
+      // isolation above all) must not wait for a call that may never come: report again soon.
       this.#connected = false;
       this.#calls += sent.calls;
       this.#failures += sent.failures;
       if (this.#event === '') this.#event = sent.event;
       this.#releaseLeases ||= sent.releaseLeases;
+      if (this.#delivered < this.#changes) this.#retrySoon();
       return;
     }
     this.#connected = true;
+    this.#delivered = Math.max(this.#delivered, changes);
     this.#fleet = view;
     this.#epoch = view.epoch;
     if (view.isolatedByOthers && this.#heldForOthers === undefined) this.#heldForOthers = this.#host.hold();
@@ -339,6 +351,14 @@ export class SharedCircuit {
       this.#voting = false;
       this.#closeIfOpen();
     }
+  }
+
+  #retrySoon(): void {
+    if (this.#retry !== undefined) return;
+    this.#retry = this.#host.setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#delivered < this.#changes) this.#sync(this.#host.now());
+    }, this.#s.syncMs);
   }
 
   #openFor(ms: number): void {

@@ -42,7 +42,7 @@ describe.skipIf(url === undefined)('shared breaker and retry budget on a real re
       circuitBreaker({
         name: 'payments',
         openMs: 100,
-        shared: { store: redisStore({ client: client(), prefix }), syncMs: 30, replica },
+        shared: { store: redisStore({ client: client(), prefix, commandTimeoutMs: 200 }), syncMs: 30, replica },
       });
     const a = make('a');
     const b = make('b');
@@ -85,7 +85,12 @@ describe.skipIf(url === undefined)('shared breaker and retry budget on a real re
         name: 'search',
         trip: consecutiveFailures(2),
         openMs: 5000,
-        shared: { store: redisStore({ client: client(), prefix }), syncMs: 20, quorum: 2, replica },
+        shared: {
+          store: redisStore({ client: client(), prefix, commandTimeoutMs: 200 }),
+          syncMs: 20,
+          quorum: 2,
+          replica,
+        },
       });
     const [a, b, c] = [make('a'), make('b'), make('c')];
     for (const breaker of [a, b, c]) await breaker.execute(ok);
@@ -113,7 +118,7 @@ describe.skipIf(url === undefined)('shared breaker and retry budget on a real re
         windowMs: 10_000,
         syncMs: 20,
         key: 'payments',
-        store: redisStore({ client: client(), prefix }),
+        store: redisStore({ client: client(), prefix, commandTimeoutMs: 200 }),
       });
     const a = make();
     const b = make();
