@@ -523,6 +523,10 @@ const KNOWN_OPTIONS = [
  * accepts, so a 404, a validation error or the caller's own abort passes through uncounted.
  * No timer runs: the move from open to half-open happens when the state is next read.
  *
+ * With `shared` (e.g. `redisStore` from `bulwark/redis`), replicas share it without a round trip
+ * on the success path: the fleet opens once `quorum` replicas tripped on their own, probes are
+ * bounded across replicas, and `isolate()` isolates all of them (see docs/redis.md).
+ *
  * @example
  * ```ts
  * import { circuitBreaker, failureRate } from 'bulwark/breaker';

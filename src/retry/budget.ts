@@ -134,7 +134,9 @@ function checkNumber(name: string, value: unknown, min: number, max: number, wha
  * window. When it is spent, a retry policy gives up at once with the last error (reason
  * `'budget'`), so a fleet of clients adds at most `ratio` extra load to a struggling
  * dependency instead of multiplying it by the number of attempts. Memory is fixed (ten
- * buckets); no timer runs.
+ * buckets); no timer runs. With `store` (e.g. `redisStore` from `bulwark/redis`) the budget is
+ * the fleet's: replicas report their counts every `syncMs` and decide against the fleet's
+ * totals, each alone while the store cannot answer (see docs/redis.md).
  *
  * @example
  * ```ts
