@@ -13,6 +13,8 @@ export default defineConfig({
     'health/index': 'src/health/index.ts',
     'metrics/index': 'src/metrics/index.ts',
     'rate-limit/index': 'src/rate-limit/index.ts',
+    'fallback/index': 'src/fallback/index.ts',
+    'hedge/index': 'src/hedge/index.ts',
     'testing/index': 'src/testing/index.ts',
     'redis/index': 'src/redis/index.ts',
   },

@@ -4,6 +4,18 @@ import { breakerComparisons, breakerSuite, pipelineComparisons, pipelineSuite } 
 import { measureWatching } from './config-watch.ts';
 import { printResults, runSuites } from './harness.ts';
 import { healthComparisons, healthSuite, measureHealthLoad, printHealthLoad, printStatusCost } from './health.ts';
+import {
+  fallbackComparisons,
+  fallbackSuite,
+  fallbackUsedComparisons,
+  fallbackUsedSuite,
+  hedgeSuite,
+  measureRateLimitMemory,
+  rateLimitComparisons,
+  rateLimitRefusedComparisons,
+  rateLimitRefusedSuite,
+  rateLimitSuite,
+} from './limits.ts';
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, printMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
@@ -20,6 +32,11 @@ const results = await runSuites([
   { suite: loggerSuite, comparisons: loggerComparisons },
   { suite: redactorSuite, comparisons: redactorComparisons },
   { suite: healthSuite, comparisons: healthComparisons },
+  { suite: rateLimitSuite, comparisons: rateLimitComparisons },
+  { suite: rateLimitRefusedSuite, comparisons: rateLimitRefusedComparisons },
+  { suite: fallbackSuite, comparisons: fallbackComparisons },
+  { suite: fallbackUsedSuite, comparisons: fallbackUsedComparisons },
+  { suite: hedgeSuite, comparisons: [] },
   // The shared limits need a Redis: BULWARK_BENCH_REDIS_URL (docs/redis.md says how to start one).
   ...(redisBenchUrl === undefined ? [] : redisSuites(redisBenchUrl)),
 ]);
@@ -27,5 +44,6 @@ closeRedisBench();
 printResults(results);
 printStatusCost(results.cases);
 printMemory(await measureBreakerMemory());
+for (const row of await measureRateLimitMemory()) printMemory(row);
 printHealthLoad(await measureHealthLoad());
 await measureWatching();

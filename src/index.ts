@@ -25,6 +25,18 @@ export type {
 export { circuitBreaker, consecutiveFailures, failureRate } from './breaker/index.js';
 export * from './core/index.js';
 export type {
+  FallbackCommonOptions,
+  FallbackEvents,
+  FallbackOptions,
+  FallbackPolicy,
+  FallbackStats,
+  FallbackToOptions,
+  FallbackValueOptions,
+} from './fallback/index.js';
+export { fallback } from './fallback/index.js';
+export type { HedgeEvents, HedgeOptions, HedgePolicy, HedgeStats } from './hedge/index.js';
+export { hedge } from './hedge/index.js';
+export type {
   MemoryRateLimitStore,
   MemoryRateLimitStoreOptions,
   RateDecision,

@@ -4,6 +4,9 @@
  */
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import type { ComposedPolicy } from '../core/policy.js';
+import type { FallbackPolicy } from '../fallback/fallback.js';
+import type { HedgePolicy } from '../hedge/hedge.js';
+import type { RateLimitPolicy } from '../rate-limit/rate-limit.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, isConfigWatcher, isHealthChecker } from './observe-state.js';
@@ -14,6 +17,9 @@ export type Known =
   | { readonly kind: 'circuit breaker'; readonly target: CircuitBreaker }
   | { readonly kind: 'retry policy'; readonly target: RetryPolicy }
   | { readonly kind: 'timeout policy'; readonly target: TimeoutPolicy }
+  | { readonly kind: 'rate limiter'; readonly target: RateLimitPolicy }
+  | { readonly kind: 'fallback policy'; readonly target: FallbackPolicy<unknown> }
+  | { readonly kind: 'hedge policy'; readonly target: HedgePolicy }
   | { readonly kind: 'health checker'; readonly target: HealthCheckerShape }
   | { readonly kind: 'config watcher'; readonly target: ConfigWatcherShape };
 
@@ -36,6 +42,12 @@ export function recognise(x: unknown): Known | undefined {
         return { kind: 'timeout policy', target: x as TimeoutPolicy };
       case 'retry':
         return { kind: 'retry policy', target: x as RetryPolicy };
+      case 'rate-limit':
+        return { kind: 'rate limiter', target: x as RateLimitPolicy };
+      case 'fallback':
+        return { kind: 'fallback policy', target: x as FallbackPolicy<unknown> };
+      case 'hedge':
+        return { kind: 'hedge policy', target: x as HedgePolicy };
     }
   }
   if (isHealthChecker(x)) return { kind: 'health checker', target: x };

@@ -29,6 +29,8 @@ export interface Observation {
   readonly breaker?: StateSource;
   readonly health?: HealthSource;
   readonly config?: { readonly generation: number };
+  /** A rate limiter, read by the waiting gauge. */
+  readonly rateLimit?: { readonly name: string; stats(): { readonly waiting: number } };
 }
 
 /** The families of one registry and prefix. */
@@ -43,6 +45,10 @@ export interface Families {
   readonly retryGiveUps: Counter;
   readonly timeouts: Counter;
   readonly configReloads: Counter;
+  readonly rateLimitPermits: Counter;
+  readonly fallbacks: Counter;
+  readonly hedges: Counter;
+  readonly hedgesWon: Counter;
   /** Everything observed, by the object observed. */
   readonly observed: Map<object, Observation>;
   /** Names in use: `kind \0 constant label values \0 name` to the object that has it. */
@@ -66,6 +72,11 @@ export const METRIC_NAMES = [
   'health_check_duration_seconds',
   'config_reloads_total',
   'config_generation',
+  'rate_limit_permits_total',
+  'rate_limit_waiting',
+  'fallbacks_total',
+  'hedges_total',
+  'hedges_won_total',
 ] as const;
 
 type Tagged = { [TAG]?: Families };
@@ -220,6 +231,34 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     },
   });
 
+  const rateLimitPermits = counter(
+    'rate_limit_permits_total',
+    'Permits asked of a rate limiter, by outcome: granted (at once or after a wait) or rejected.',
+    ['policy', 'outcome'],
+  );
+  new Gauge({
+    name: `${prefix}rate_limit_waiting`,
+    help: 'Calls waiting for a rate limiter permit now (only with maxWaitMs).',
+    labelNames: labelNames('policy'),
+    registers,
+    collect() {
+      this.reset();
+      for (const o of all()) {
+        if (o.rateLimit !== undefined)
+          this.set({ ...o.constant, policy: o.rateLimit.name }, o.rateLimit.stats().waiting);
+      }
+    },
+  });
+  const fallbacks = counter('fallbacks_total', 'Failed calls a fallback policy answered instead.', ['policy']);
+  const hedges = counter('hedges_total', 'Extra attempts a hedge policy started because the first was slow.', [
+    'policy',
+  ]);
+  const hedgesWon = counter(
+    'hedges_won_total',
+    'Calls an extra attempt of a hedge policy won (it succeeded before the first).',
+    ['policy'],
+  );
+
   const families: Families = {
     prefix,
     constantNames,
@@ -231,6 +270,10 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     retryGiveUps,
     timeouts,
     configReloads,
+    rateLimitPermits,
+    fallbacks,
+    hedges,
+    hedgesWon,
     observed,
     names: new Map(),
   };

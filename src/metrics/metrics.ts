@@ -2,10 +2,14 @@ import type { Registry } from 'prom-client';
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import { describe } from '../core/errors.js';
 import type { ComposedPolicy } from '../core/policy.js';
+import type { FallbackPolicy } from '../fallback/fallback.js';
+import type { HedgePolicy } from '../hedge/hedge.js';
+import type { RateLimitPolicy } from '../rate-limit/rate-limit.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
 import { type Known, recognise } from './detect.js';
 import { type Families, familiesOn } from './families.js';
+import { observeFallback, observeHedge, observeRateLimit } from './observe-limits.js';
 import { type Observed, observeBreaker, observeRetry, observeTimeout } from './observe-policies.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, observeConfig, observeHealth } from './observe-state.js';
 import { metricsSettings } from './options.js';
@@ -26,6 +30,9 @@ export type MetricsSource =
   | CircuitBreaker
   | RetryPolicy
   | TimeoutPolicy
+  | RateLimitPolicy
+  | FallbackPolicy<unknown>
+  | HedgePolicy
   | ComposedPolicy
   | HealthCheckerShape
   | ConfigWatcherShape;
@@ -37,8 +44,8 @@ export interface Metrics {
   /** The prefix of every metric name. */
   readonly prefix: string;
   /**
-   * Starts exporting what `source` does: a breaker, a retry or timeout policy, a composed policy
-   * (every breaker, retry and timeout inside it), a health checker or a config watcher. Returns
+   * Starts exporting what `source` does: a breaker, a retry, timeout, rate-limit, fallback or hedge
+   * policy, a composed policy (every one of those inside it), a health checker or a config watcher. Returns
    * the function that stops; calling it twice is harmless.
    */
   observe(source: MetricsSource): () => void;
@@ -100,6 +107,15 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
       break;
     case 'timeout policy':
       observed = observeTimeout(f, leaf.target, constant);
+      break;
+    case 'rate limiter':
+      observed = observeRateLimit(f, leaf.target, constant);
+      break;
+    case 'fallback policy':
+      observed = observeFallback(f, leaf.target, constant);
+      break;
+    case 'hedge policy':
+      observed = observeHedge(f, leaf.target, constant);
       break;
     case 'health checker':
       observed = observeHealth(leaf.target, constant);
@@ -172,13 +188,13 @@ export function createMetrics(options?: MetricsOptions): Metrics {
       const known = recognise(source);
       if (known === undefined) {
         throw new TypeError(
-          `metrics.observe: expected a circuit breaker, a retry or timeout policy, a composed policy, a health checker or a config watcher; got ${describe(source)}`,
+          `metrics.observe: expected a circuit breaker, a retry, timeout, rate-limit, fallback or hedge policy, a composed policy, a health checker or a config watcher; got ${describe(source)}`,
         );
       }
       const leaves = known.kind === 'composed' ? leavesOf(known.target) : [known];
       if (leaves.length === 0) {
         throw new TypeError(
-          'metrics.observe: the composed policy holds no circuit breaker, retry or timeout policy, so there is nothing to observe',
+          'metrics.observe: the composed policy holds no circuit breaker, retry, timeout, rate-limit or hedge policy, so there is nothing to observe',
         );
       }
       const stops: Array<() => void> = [];

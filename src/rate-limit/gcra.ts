@@ -31,19 +31,22 @@ export interface GcraOutcome {
  */
 export function gcra(tat: number | undefined, rule: RateRule, now: number, cost = 1): GcraOutcome {
   const interval = rule.intervalMs;
+  // Never early by half an interval or more: over a million permits a second, the microsecond
+  // would be whole permits.
+  const early = interval > 2 * EARLY_MS ? EARLY_MS : interval / 2;
   const base = tat === undefined || tat < now ? now : tat;
   const next = base + cost * interval;
   const wait = next - rule.burst * interval - now;
-  if (wait > rule.maxWaitMs + EARLY_MS) {
-    const free = Math.floor((now - (base - rule.burst * interval)) / interval + EARLY_MS / interval);
+  if (wait > rule.maxWaitMs + early) {
+    const free = Math.floor((now - (base - rule.burst * interval) + early) / interval);
     return { tat: base, decision: { granted: false, waitMs: wait, remaining: Math.max(free, 0) } };
   }
-  const left = Math.floor(-wait / interval + EARLY_MS / interval);
+  const left = Math.floor((early - wait) / interval);
   return {
     tat: next,
     decision: {
       granted: true,
-      waitMs: wait > EARLY_MS ? Math.min(wait, rule.maxWaitMs) : 0,
+      waitMs: wait > early ? Math.min(wait, rule.maxWaitMs) : 0,
       remaining: Math.max(left, 0),
     },
   };

@@ -1,6 +1,6 @@
-import { abortReason, onAbort } from '../core/abort.js';
-import { runAttempt } from '../core/attempt.js';
+import { abortReason } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
+import { runPassThrough, untilAborted } from '../core/context.js';
 import { describe, RateLimitedError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import {
@@ -140,37 +140,60 @@ export function rateLimitSettings(options: RateLimitOptions): Settings {
   return { name, limit, windowMs, rule, clock: clockOption(where, options.clock), store, key };
 }
 
-/** Counters and events shared by a limiter and its keyed views. */
-class Shared {
-  readonly events = new Emitter<RateLimitEvents>();
+/**
+ * What a limiter and its keyed views share: the checked settings, the counters, the listeners.
+ * Kept to one object, and the listeners made on first `on`, because a service may hold a limiter
+ * per tenant (10,000 of them fit in about 3 MB; see bench/limits.ts).
+ */
+class Core {
+  readonly s: Settings;
   granted = 0;
   rejected = 0;
   waiting = 0;
+  #events: Emitter<RateLimitEvents> | undefined;
+
+  constructor(settings: Settings) {
+    this.s = settings;
+  }
+
+  get events(): Emitter<RateLimitEvents> {
+    this.#events ??= new Emitter();
+    return this.#events;
+  }
+
+  listening(event: keyof RateLimitEvents): boolean {
+    return this.#events?.listening(event) === true;
+  }
 }
 
 class RateLimiter implements RateLimitPolicy {
-  readonly kind = 'rate-limit' as const;
-  readonly name: string;
   readonly key: string;
-  readonly rule: RateRule;
-  readonly #settings: Settings;
-  readonly #shared: Shared;
+  readonly #core: Core;
 
-  constructor(settings: Settings, key: string, shared: Shared) {
-    this.#settings = settings;
-    this.#shared = shared;
-    this.name = settings.name;
-    this.rule = settings.rule;
+  constructor(core: Core, key: string) {
+    this.#core = core;
     this.key = key;
   }
 
+  get kind(): 'rate-limit' {
+    return 'rate-limit';
+  }
+
+  get name(): string {
+    return this.#core.s.name;
+  }
+
+  get rule(): RateRule {
+    return this.#core.s.rule;
+  }
+
   on<K extends keyof RateLimitEvents>(event: K, listener: (payload: RateLimitEvents[K]) => void): () => void {
-    return this.#shared.events.on(event, listener);
+    return this.#core.events.on(event, listener);
   }
 
   stats(): RateLimitStats {
-    const { granted, rejected, waiting } = this.#shared;
-    const { limit, windowMs, rule } = this.#settings;
+    const { granted, rejected, waiting } = this.#core;
+    const { limit, windowMs, rule } = this.#core.s;
     return { granted, rejected, waiting, limit, windowMs, burst: rule.burst };
   }
 
@@ -178,13 +201,13 @@ class RateLimiter implements RateLimitPolicy {
     if (typeof key !== 'string' || key.length === 0 || key.length > 512) {
       throw new TypeError(`rateLimit.forKey: key must be a string of 1 to 512 characters; got ${describe(key)}`);
     }
-    return new RateLimiter(this.#settings, `${this.key}:${key}`, this.#shared);
+    return new RateLimiter(this.#core, `${this.key}:${key}`);
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (caller?.aborted) return Promise.reject(abortReason(caller));
-    const { store, rule, clock } = this.#settings;
+    const { store, rule, clock } = this.#core.s;
     let answer: RateDecision | PromiseLike<RateDecision>;
     try {
       answer = store.take(this.key, rule, clock.now());
@@ -196,17 +219,26 @@ class RateLimiter implements RateLimitPolicy {
   }
 
   #decided<T>(decision: RateDecision, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
-    const shared = this.#shared;
-    if (!decision.granted) {
-      shared.rejected++;
-      if (shared.events.listening('rejected')) {
-        shared.events.emit('rejected', { name: this.name, key: this.key, retryAfterMs: decision.waitMs });
-      }
-      return Promise.reject(new RateLimitedError({ policy: this.name, retryAfterMs: decision.waitMs }));
+    const core = this.#core;
+    // The common answer (granted, no wait) costs no check; anything else from a store of someone
+    // else's making is checked, so a bad answer fails plainly instead of as a wrong wait.
+    if (!(decision?.granted === true && decision.waitMs === 0) && !isDecision(decision)) {
+      return Promise.reject(
+        new TypeError(
+          `rateLimit "${this.name}": the store answered ${shown(decision)}; a take must answer { granted: boolean, waitMs: a finite number >= 0, remaining: a number >= 0 }`,
+        ),
+      );
     }
-    shared.granted++;
-    if (shared.events.listening('granted')) {
-      shared.events.emit('granted', {
+    if (!decision.granted) {
+      core.rejected++;
+      if (core.listening('rejected')) {
+        core.events.emit('rejected', { name: this.name, key: this.key, retryAfterMs: decision.waitMs });
+      }
+      return Promise.reject(refusal(this.name, decision.waitMs));
+    }
+    core.granted++;
+    if (core.listening('granted')) {
+      core.events.emit('granted', {
         name: this.name,
         key: this.key,
         waitMs: decision.waitMs,
@@ -214,49 +246,68 @@ class RateLimiter implements RateLimitPolicy {
       });
     }
     if (decision.waitMs > 0) return this.#waitThenRun(decision.waitMs, fn, options);
-    return runAttempt(fn, options?.attempt ?? 1, options?.signal);
+    return runPassThrough(fn, options);
   }
 
   async #waitThenRun<T>(waitMs: number, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
-    const shared = this.#shared;
-    shared.waiting++;
+    const core = this.#core;
+    core.waiting++;
     try {
       // The permit is reserved for this moment; a wait the caller aborts spends it (never gives
       // the limit away twice).
-      await sleep(this.#settings.clock, Math.min(waitMs, MAX_TIMER_MS), options?.signal);
+      await sleep(core.s.clock, Math.min(waitMs, MAX_TIMER_MS), options?.signal);
     } finally {
-      shared.waiting--;
+      core.waiting--;
     }
-    return runAttempt(fn, options?.attempt ?? 1, options?.signal);
+    return runPassThrough(fn, options);
   }
 
   /** An asynchronous store (Redis): the caller's abort settles the call at once, whatever the store does. */
   #afterStore<T>(answer: PromiseLike<RateDecision>, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
     const caller = options?.signal;
-    const decided = Promise.resolve(answer);
-    if (caller === undefined) return decided.then((decision) => this.#decided(decision, fn, options));
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const detach = onAbort(caller, (reason) => {
-        if (settled) return;
-        settled = true;
-        reject(reason);
-      });
-      decided.then(
-        (decision) => {
-          if (settled) return;
-          settled = true;
-          detach();
-          this.#decided(decision, fn, options).then(resolve, reject);
-        },
-        (err: unknown) => {
-          if (settled) return;
-          settled = true;
-          detach();
-          reject(err);
-        },
-      );
-    });
+    const decided = caller === undefined ? Promise.resolve(answer) : untilAborted(answer, caller);
+    return decided.then((decision) => this.#decided(decision, fn, options));
+  }
+}
+
+function shown(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? describe(value);
+  } catch {
+    return describe(value);
+  }
+}
+
+function isDecision(d: RateDecision | null | undefined): boolean {
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.granted === 'boolean' &&
+    typeof d.waitMs === 'number' &&
+    Number.isFinite(d.waitMs) &&
+    d.waitMs >= 0 &&
+    typeof d.remaining === 'number' &&
+    d.remaining >= 0
+  );
+}
+
+type StackLimited = { stackTraceLimit?: unknown };
+
+/**
+ * The refusal, made without a stack trace. Refusals come in floods exactly when a service is
+ * overloaded, and capturing the stack is most of their cost (about 5x the whole refusal); the
+ * message names the limiter, which is what a reader needs.
+ */
+function refusal(policy: string, retryAfterMs: number): RateLimitedError {
+  const errorClass = Error as StackLimited;
+  const limit = errorClass.stackTraceLimit;
+  // Only where the engine has the knob (V8: Node, Deno, Chrome, workers); elsewhere a plain error.
+  if (typeof limit !== 'number') return new RateLimitedError({ policy, retryAfterMs });
+  errorClass.stackTraceLimit = 0;
+  try {
+    return new RateLimitedError({ policy, retryAfterMs });
+  } finally {
+    errorClass.stackTraceLimit = limit;
   }
 }
 
@@ -291,5 +342,5 @@ class RateLimiter implements RateLimitPolicy {
  */
 export function rateLimit(options: RateLimitOptions): RateLimitPolicy {
   const settings = rateLimitSettings(options);
-  return new RateLimiter(settings, settings.key, new Shared());
+  return new RateLimiter(new Core(settings), settings.key);
 }

@@ -60,8 +60,10 @@ if bad == '' then
     end
   end
 end
--- The arithmetic of src/rate-limit/gcra.ts, EARLY (1 microsecond) included.
+-- The arithmetic of src/rate-limit/gcra.ts, its float slack included: one microsecond, or half
+-- an interval when that is less (never a whole permit early).
 local early = 0.001
+if interval <= 2 * early then early = interval / 2 end
 local wait = tat + (cost - burst) * interval - now
 if wait > maxWait + early then
   local remaining = math.floor((now - tat) / interval + burst + early / interval)

@@ -5,4 +5,6 @@
  * @packageDocumentation
  */
 export { FakeClock } from './fake-clock.js';
+export type { FakeRateLimitStoreOptions, RecordedTake } from './fake-rate-limit-store.js';
+export { FakeRateLimitStore } from './fake-rate-limit-store.js';
 export { MemorySink } from './memory-sink.js';

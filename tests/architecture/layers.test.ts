@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
-const NEUTRAL = ['core', 'timeout', 'retry', 'breaker', 'rate-limit', 'testing'];
+const NEUTRAL = ['core', 'timeout', 'retry', 'breaker', 'rate-limit', 'fallback', 'hedge', 'testing'];
 const builtins = new Set(builtinModules);
 
 function sources(dir: string): string[] {
@@ -60,7 +60,7 @@ describe('layers', () => {
       if (inMetrics) {
         // Value imports of another module would pull its implementation into the bundle.
         for (const m of text.matchAll(
-          /^import (?!type )[^;]*?from ['"]\.\.\/(breaker|retry|timeout|health|config|logger)\//gm,
+          /^import (?!type )[^;]*?from ['"]\.\.\/(breaker|retry|timeout|rate-limit|fallback|hedge|health|config|logger)\//gm,
         ))
           offenders.push(`${relative(root, file)} imports ${m[1]} at run time`);
       }

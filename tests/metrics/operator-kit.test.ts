@@ -45,6 +45,9 @@ describe('examples/prometheus/alerts.yml', () => {
         'TimeoutsHigh',
         'HealthCheckFailing',
         'ConfigReloadFailing',
+        'RateLimitRejectionsHigh',
+        'FallbacksServed',
+        'HedgesMostlyWin',
       ].sort(),
     );
     expect(byName.get('CircuitBreakerOpen')).toMatchObject({ for: '1m', labels: { severity: 'critical' } });

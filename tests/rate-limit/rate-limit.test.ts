@@ -281,3 +281,65 @@ describe('memoryRateLimitStore', () => {
     expect(() => memoryRateLimitStore({ size: 1 } as never)).toThrow('unknown option "size"');
   });
 });
+
+describe('refusals are cheap', () => {
+  it('a RateLimitedError is made without capturing a stack, and Error.stackTraceLimit is left as it was', async () => {
+    const before = Error.stackTraceLimit;
+    const limiter = rateLimit({ name: 'cheap', limit: 1, windowMs: 1000, clock: new FakeClock() });
+    await limiter.execute(() => 1);
+    const err = (await limiter.execute(() => 2).catch((e: unknown) => e)) as Error;
+    expect(err.stack).toBe('RateLimitedError: rate limit "cheap" reached; retry in 1000 ms');
+    expect(Error.stackTraceLimit).toBe(before);
+  });
+});
+
+describe('trying to break it', () => {
+  it('a store that answers nonsense fails the call plainly, never runs the work, never throws synchronously', async () => {
+    for (const answer of [
+      null,
+      undefined,
+      42,
+      { granted: 'yes', waitMs: 0, remaining: 0 },
+      { granted: true, waitMs: Number.NaN, remaining: 0 },
+      { granted: false, waitMs: -5, remaining: 0 },
+      { granted: true, waitMs: Number.POSITIVE_INFINITY, remaining: 0 },
+    ]) {
+      const store = { take: () => answer as never };
+      const limiter = rateLimit({ name: 'odd', limit: 1, windowMs: 1000, clock: new FakeClock(), store });
+      let ran = false;
+      const call = limiter.execute(() => {
+        ran = true;
+      });
+      await expect(call).rejects.toThrow(/rateLimit "odd": the store answered .*; a take must answer/);
+      expect(ran).toBe(false);
+    }
+  });
+
+  it('tenant names like __proto__ or constructor are plain keys', async () => {
+    const limiter = rateLimit({ limit: 1, windowMs: 1000, clock: new FakeClock() });
+    for (const tenant of ['__proto__', 'constructor', 'hasOwnProperty', 'toString']) {
+      await expect(limiter.forKey(tenant).execute(() => tenant)).resolves.toBe(tenant);
+      await expect(limiter.forKey(tenant).execute(() => tenant)).rejects.toBeInstanceOf(RateLimitedError);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('over a million permits a second, a permit is never granted a whole interval early', () => {
+    const store = memoryRateLimitStore();
+    const rule = { intervalMs: 1e-4, burst: 1, maxWaitMs: 0 };
+    let granted = 0;
+    for (let i = 0; i < 1000; i++) if (store.take('k', rule, 0).granted) granted++;
+    expect(granted).toBe(1);
+  });
+
+  it('2,000 calls at once with maxWaitMs: each runs exactly when its permit falls due, in order', async () => {
+    const clock = new FakeClock();
+    const limiter = rateLimit({ limit: 100, windowMs: 1000, burst: 1, maxWaitMs: 200_000, clock });
+    const ranAt: number[] = [];
+    const calls = Array.from({ length: 2000 }, (_, i) => limiter.execute(() => ranAt.push(clock.now()) && i));
+    await clock.advance(20_000);
+    const order = await Promise.all(calls);
+    expect(order).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(ranAt.every((t, i) => Math.abs(t - i * 10) < 1e-6)).toBe(true);
+  });
+});
