@@ -1,4 +1,6 @@
+import { memoryRateLimitStore } from 'bulwark/rate-limit';
 import { redisStore } from 'bulwark/redis';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,4 +163,44 @@ describe.skipIf(url === undefined)('redisStore when Redis goes away', () => {
       client.disconnect();
     }
   });
+});
+
+describe.skipIf(url === undefined)('the Lua GCRA against the in-memory store', () => {
+  let io: Redis;
+  beforeAll(async () => {
+    io = new Redis(url as string);
+    await io.ping();
+  });
+  afterAll(() => io.disconnect());
+
+  it('grants and refuses the same calls, with the same remaining and waits, for any rule and costs', async () => {
+    // Intervals of seconds, so the few ms Redis time moves during a run cannot tip a decision;
+    // maxWaitMs half-way between two intervals, far from any boundary.
+    const rules = fc.record({
+      intervalMs: fc.integer({ min: 1000, max: 100_000 }),
+      burst: fc.integer({ min: 1, max: 20 }),
+      waits: fc.integer({ min: 0, max: 5 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(rules, fc.array(fc.nat(), { minLength: 1, maxLength: 25 }), async (r, picks) => {
+        const rule = {
+          intervalMs: r.intervalMs,
+          burst: r.burst,
+          maxWaitMs: r.waits === 0 ? 0 : (r.waits - 0.5) * r.intervalMs,
+        };
+        const redis = redisStore({ client: io, prefix: testPrefix('gcra-prop') });
+        const memory = memoryRateLimitStore();
+        for (const pick of picks) {
+          const cost = 1 + (pick % r.burst);
+          const a = await redis.take('k', rule, 0, cost);
+          const b = await memory.take('k', rule, 0, cost);
+          expect([a.granted, a.remaining]).toEqual([b.granted, b.remaining]);
+          // Redis's clock moved on a few ms since the first call; its wait is rounded up.
+          expect(a.waitMs).toBeLessThanOrEqual(Math.ceil(b.waitMs));
+          expect(a.waitMs).toBeGreaterThanOrEqual(b.waitMs - 200);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 60_000);
 });
