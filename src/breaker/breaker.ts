@@ -378,7 +378,7 @@ class Breaker implements CircuitBreaker {
       probes: s.probes,
       probeTimeoutMs: s.probeTimeoutMs,
       now: () => s.clock.now(),
-      setTimeout: (cb, ms) => s.clock.setTimeout(cb, ms),
+      later: (cb, ms) => s.clock.setTimeout(cb, ms),
       state: () => this.#current(s.clock.now()),
       probesInFlight: () => this.#probesInFlight,
       openFor: (ms) => this.#enter('open', 'shared', s.clock.now(), this.#mode, ms),

@@ -163,8 +163,8 @@ export interface SharedHost {
   readonly probes: number;
   readonly probeTimeoutMs: number;
   now(): number;
-  /** A timer on the breaker's clock (unref'ed on the system clock), to report a change again. */
-  setTimeout(cb: () => void, ms: number): unknown;
+  /** Calls `cb` after `ms` on the breaker's clock (unref'ed on the system clock): to report a change again. */
+  later(cb: () => void, ms: number): unknown;
   /** The breaker's state now; 'isolated' when any isolation holds. */
   state(): 'closed' | 'open' | 'half-open' | 'isolated';
   probesInFlight(): number;
@@ -355,7 +355,7 @@ export class SharedCircuit {
 
   #retrySoon(): void {
     if (this.#retry !== undefined) return;
-    this.#retry = this.#host.setTimeout(() => {
+    this.#retry = this.#host.later(() => {
       this.#retry = undefined;
       if (this.#delivered < this.#changes) this.#sync(this.#host.now());
     }, this.#s.syncMs);

@@ -27,7 +27,7 @@ describe.skipIf(url === undefined)('redisStore on a real redis-server', () => {
     it(`${which}: grants the burst, then refuses with the exact wait, on one key with a TTL`, async () => {
       const client = which === 'ioredis' ? io : nr;
       const prefix = testPrefix('gcra');
-      const store = redisStore({ client, prefix });
+      const store = redisStore({ client, prefix, commandTimeoutMs: 5000 });
       const decisions = [];
       for (let i = 0; i < 4; i++) decisions.push(await store.take('provider', rule, 0));
       expect(decisions.slice(0, 3).map((d) => [d.granted, d.remaining])).toEqual([
@@ -48,7 +48,7 @@ describe.skipIf(url === undefined)('redisStore on a real redis-server', () => {
   }
 
   it('reserves a permit within maxWaitMs and takes several permits at once with cost', async () => {
-    const store = redisStore({ client: io, prefix: testPrefix('reserve') });
+    const store = redisStore({ client: io, prefix: testPrefix('reserve'), commandTimeoutMs: 5000 });
     const waiting = { intervalMs: 100, burst: 1, maxWaitMs: 250 };
     const first = await store.take('k', waiting, 0);
     const second = await store.take('k', waiting, 0);
@@ -66,7 +66,7 @@ describe.skipIf(url === undefined)('redisStore on a real redis-server', () => {
   it('loads its script again after SCRIPT FLUSH, and says so', async () => {
     const prefix = testPrefix('flush');
     // Its own connection: SCRIPT FLUSH empties the cache of the whole server, which other tests share.
-    const store = redisStore({ client: io, prefix });
+    const store = redisStore({ client: io, prefix, commandTimeoutMs: 5000 });
     const reloaded: string[] = [];
     store.on('scriptReloaded', ({ script }) => reloaded.push(script));
     expect((await store.take('k', rule, 0)).granted).toBe(true);
@@ -78,7 +78,7 @@ describe.skipIf(url === undefined)('redisStore on a real redis-server', () => {
 
   it('resets a key that holds a string or a list, says what it found, and keeps limiting', async () => {
     const prefix = testPrefix('bad');
-    const store = redisStore({ client: nr, prefix });
+    const store = redisStore({ client: nr, prefix, commandTimeoutMs: 5000 });
     const bad: string[] = [];
     store.on('badData', ({ detail }) => bad.push(detail));
     await io.set(`${prefix}rl:k`, 'hello');
@@ -97,7 +97,7 @@ describe.skipIf(url === undefined)('redisStore on a real redis-server', () => {
   it('decides alone, with no event, until a new client has connected', async () => {
     const fresh = new Redis(url as string);
     try {
-      const store = redisStore({ client: fresh, prefix: testPrefix('fresh') });
+      const store = redisStore({ client: fresh, prefix: testPrefix('fresh'), commandTimeoutMs: 5000 });
       const events: string[] = [];
       store.on('fallback', () => events.push('fallback'));
       store.on('recovered', () => events.push('recovered'));
@@ -132,7 +132,7 @@ describe.skipIf(url === undefined)('redisStore when Redis goes away', () => {
     client.on('error', () => {});
     await client.ping();
     try {
-      const store = redisStore({ client, prefix: testPrefix('down'), commandTimeoutMs: 30, retryMs: 50, replicas: 2 });
+      const store = redisStore({ client, prefix: testPrefix('down'), commandTimeoutMs: 50, retryMs: 50, replicas: 2 });
       const events: string[] = [];
       store.on('fallback', ({ reason }) => events.push(`fallback:${reason}`));
       store.on('recovered', () => events.push('recovered'));
@@ -141,7 +141,7 @@ describe.skipIf(url === undefined)('redisStore when Redis goes away', () => {
       await server.stop();
       const started = performance.now();
       const decision = await store.take('k', limit, 0);
-      expect(performance.now() - started).toBeLessThan(30 + 15);
+      expect(performance.now() - started).toBeLessThan(50 + 40); // a few ms, on a busy machine
       expect(decision.granted).toBe(true);
       expect(store.mode).toBe('local');
       // Locally, this replica's share: burst 4 / 2 replicas = 2 permits at once.
@@ -188,7 +188,7 @@ describe.skipIf(url === undefined)('the Lua GCRA against the in-memory store', (
           burst: r.burst,
           maxWaitMs: r.waits === 0 ? 0 : (r.waits - 0.5) * r.intervalMs,
         };
-        const redis = redisStore({ client: io, prefix: testPrefix('gcra-prop') });
+        const redis = redisStore({ client: io, prefix: testPrefix('gcra-prop'), commandTimeoutMs: 5000 });
         const memory = memoryRateLimitStore();
         for (const pick of picks) {
           const cost = 1 + (pick % r.burst);
@@ -199,6 +199,7 @@ describe.skipIf(url === undefined)('the Lua GCRA against the in-memory store', (
           expect(a.waitMs).toBeLessThanOrEqual(Math.ceil(b.waitMs));
           expect(a.waitMs).toBeGreaterThanOrEqual(b.waitMs - 200);
         }
+        expect(redis.stats().fallbacks).toBe(0); // every decision above was Redis's
       }),
       { numRuns: 25 },
     );
