@@ -37,27 +37,29 @@ end
  * GCRA on one key holding the theoretical arrival time (TAT) in ms, with a TTL that ends when
  * the TAT passes (an absent key and a past TAT mean the same: a full bucket).
  * KEYS[1]: the limit. ARGV: intervalMs, burst, maxWaitMs, cost.
- * Reply: { granted 0|1, waitMs (rounded up: never early), remaining, bad data or '' }.
+ * Reply: { granted 0|1, waitMs (rounded up: never early), remaining[, bad data] }.
  */
 export const GCRA = script(
   'gcra',
-  `${NOW}${CHECK_TYPE}
+  `${NOW}
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local maxWait = tonumber(ARGV[3])
 local cost = tonumber(ARGV[4])
-local bad = check(KEYS[1], 'string')
 local tat = now
-if bad == '' then
-  local stored = redis.call('GET', KEYS[1])
-  if stored then
-    local value = tonumber(stored)
-    if value == nil then
-      bad = KEYS[1] .. ' held ' .. string.sub(stored, 1, 32) .. ', not a number; reset'
-      redis.call('DEL', KEYS[1])
-    elseif value > now then
-      tat = value
-    end
+local bad
+-- One GET, no TYPE: a key of another type answers an error, caught here (the hot path stays short).
+local stored = redis.pcall('GET', KEYS[1])
+if type(stored) == 'table' then
+  bad = KEYS[1] .. ' held a ' .. redis.call('TYPE', KEYS[1])['ok'] .. ', not a string; reset'
+  redis.call('DEL', KEYS[1])
+elseif stored then
+  local value = tonumber(stored)
+  if value == nil then
+    bad = KEYS[1] .. ' held ' .. string.sub(stored, 1, 32) .. ', not a number; reset'
+    redis.call('DEL', KEYS[1])
+  elseif value > now then
+    tat = value
   end
 end
 -- The arithmetic of src/rate-limit/gcra.ts, its float slack included: one microsecond, or half
@@ -65,17 +67,20 @@ end
 local early = 0.001
 if interval <= 2 * early then early = interval / 2 end
 local wait = tat + (cost - burst) * interval - now
+local granted = 1
+local remaining
 if wait > maxWait + early then
-  local remaining = math.floor((now - tat) / interval + burst + early / interval)
-  if remaining < 0 then remaining = 0 end
-  return { 0, math.ceil(wait), remaining, bad }
+  granted = 0
+  remaining = math.floor((now - tat) / interval + burst + early / interval)
+else
+  local nextTat = tat + cost * interval
+  redis.call('SET', KEYS[1], string.format('%.3f', nextTat), 'PX', math.max(1, math.ceil(nextTat - now)))
+  remaining = math.floor(-wait / interval + early / interval)
+  if wait <= early then wait = 0 elseif wait > maxWait then wait = maxWait end
 end
-local nextTat = tat + cost * interval
-redis.call('SET', KEYS[1], string.format('%.3f', nextTat), 'PX', math.max(1, math.ceil(nextTat - now)))
-local remaining = math.floor(-wait / interval + early / interval)
 if remaining < 0 then remaining = 0 end
-if wait <= early then wait = 0 elseif wait > maxWait then wait = maxWait end
-return { 1, math.ceil(wait), remaining, bad }
+if bad then return { granted, math.ceil(wait), remaining, bad } end
+return { granted, math.ceil(wait), remaining }
 `,
 );
 

@@ -110,6 +110,17 @@ function isReply(reply: unknown, length: number): reply is unknown[] {
   return typeof reply[length - 1] === 'string';
 }
 
+/** The GCRA script's usual reply: three numbers (a fourth element, a string, says it reset bad data). */
+function isGcraReply(reply: unknown): reply is number[] {
+  return (
+    Array.isArray(reply) &&
+    reply.length === 3 &&
+    typeof reply[0] === 'number' &&
+    typeof reply[1] === 'number' &&
+    typeof reply[2] === 'number'
+  );
+}
+
 class Store implements RedisStore {
   readonly kind = 'redis-store' as const;
   readonly #s: Settings;
@@ -169,8 +180,8 @@ class Store implements RedisStore {
   take(key: string, rule: RateRule, now: number, cost = 1): Promise<RateDecision> {
     const args = [String(rule.intervalMs), String(rule.burst), String(rule.maxWaitMs), String(cost)];
     return this.#exec(GCRA, [`${this.#s.prefix}rl:${key}`], args, 'rate-limit').then((reply) => {
-      if (reply !== undefined && isReply(reply, 4)) {
-        this.#bad('rate-limit', reply[3]);
+      if (reply !== undefined && (isGcraReply(reply) || isReply(reply, 4))) {
+        if (reply.length === 4) this.#bad('rate-limit', reply[3]);
         return { granted: reply[0] === 1, waitMs: reply[1] as number, remaining: reply[2] as number };
       }
       if (reply !== undefined) this.#malformed('rate-limit', reply);
