@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, intOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { LaunchQueue, type Scheduled } from './queue.js';
 
 /** Options of {@link hedge}. */
 export interface HedgeOptions {
@@ -114,8 +115,8 @@ class Attempt implements ExecuteContext {
 }
 
 /** One call: its attempts, and how it settles. Its next attempt is scheduled by the policy. */
-class Race<T> {
-  readonly #policy: Hedge;
+class Race<T> implements Scheduled {
+  readonly #shared: Shared;
   readonly #fn: Work<T>;
   readonly #attempt: number;
   readonly #resolve: (value: T) => void;
@@ -129,8 +130,8 @@ class Race<T> {
   queued = false;
   settled = false;
 
-  constructor(policy: Hedge, fn: Work<T>, attempt: number, resolve: (v: T) => void, reject: (r: unknown) => void) {
-    this.#policy = policy;
+  constructor(shared: Shared, fn: Work<T>, attempt: number, resolve: (v: T) => void, reject: (r: unknown) => void) {
+    this.#shared = shared;
     this.#fn = fn;
     this.#attempt = attempt;
     this.#resolve = resolve;
@@ -144,13 +145,13 @@ class Race<T> {
 
   /** Starts the next attempt; the policy calls it again when the attempt is still out after delayMs. */
   launch(): void {
-    const policy = this.#policy;
+    const shared = this.#shared;
     const index = this.#attempts.length;
     const context = new Attempt(this.#attempt);
     this.#attempts.push(context);
     this.#running++;
-    if (index > 0) policy.hedged(index + 1);
-    if (this.#attempts.length < policy.maxAttempts) policy.schedule(this);
+    if (index > 0) shared.hedged(index + 1);
+    if (this.#attempts.length < shared.maxAttempts) shared.queue.schedule(this);
     let result: T | PromiseLike<T>;
     try {
       result = this.#fn(context);
@@ -181,18 +182,18 @@ class Race<T> {
     if (this.settled) return;
     this.settled = true;
     this.#detachCaller();
-    this.#policy.unschedule(this);
+    this.#shared.queue.unschedule(this);
     // Every attempt but the winner stops: losers after a success, all of them on the caller's abort.
     const attempts = this.#attempts;
     if (attempts.length > 1 || winner === -1) {
       // Made only when some attempt lost: a DOMException costs more than the rest of a call.
-      const reason = ok ? lostReason(this.#policy.name) : outcome;
+      const reason = ok ? lostReason(this.#shared.name) : outcome;
       attempts.forEach((attempt, i) => {
         if (i !== winner) attempt.abort(reason);
       });
     }
     if (ok) {
-      if (winner > 0) this.#policy.won(winner + 1);
+      if (winner > 0) this.#shared.wonBy(winner + 1);
       this.#resolve(outcome as T);
     } else {
       this.#reject(outcome);
@@ -202,12 +203,31 @@ class Race<T> {
 
 function noop(): void {}
 
-/** The part of a race the policy's queue sees. */
-interface Scheduled {
-  due: number;
-  queued: boolean;
-  readonly settled: boolean;
-  launch(): void;
+/** What the calls of one policy share: its settings, its launch queue, its counters and listeners. */
+class Shared {
+  readonly name: string;
+  readonly maxAttempts: number;
+  readonly queue: LaunchQueue;
+  readonly events = new Emitter<HedgeEvents>();
+  calls = 0;
+  hedges = 0;
+  won = 0;
+
+  constructor(settings: Settings) {
+    this.name = settings.name;
+    this.maxAttempts = settings.maxAttempts;
+    this.queue = new LaunchQueue(settings.clock, settings.delayMs);
+  }
+
+  hedged(attempt: number): void {
+    this.hedges++;
+    if (this.events.listening('hedge')) this.events.emit('hedge', { name: this.name, attempt });
+  }
+
+  wonBy(attempt: number): void {
+    this.won++;
+    if (this.events.listening('won')) this.events.emit('won', { name: this.name, attempt });
+  }
 }
 
 class Hedge implements HedgePolicy {
@@ -215,115 +235,30 @@ class Hedge implements HedgePolicy {
   readonly name: string;
   readonly delayMs: number;
   readonly maxAttempts: number;
-  readonly clock: Clock;
-  readonly #events = new Emitter<HedgeEvents>();
-  #calls = 0;
-  #hedges = 0;
-  #won = 0;
-  /**
-   * Races waiting for their next attempt, in due order: every delay is the same `delayMs` and
-   * time only moves forward, so appending keeps the order. One timer, armed for the head, serves
-   * every call in flight; it is cleared as soon as no race waits, so an idle policy has none.
-   */
-  #queue: Scheduled[] = [];
-  #head = 0;
-  #waiting = 0;
-  #timer: unknown;
-  #firing = false;
+  readonly #shared: Shared;
 
   constructor(settings: Settings) {
     this.name = settings.name;
     this.delayMs = settings.delayMs;
     this.maxAttempts = settings.maxAttempts;
-    this.clock = settings.clock;
+    this.#shared = new Shared(settings);
   }
 
   on<K extends keyof HedgeEvents>(event: K, listener: (payload: HedgeEvents[K]) => void): () => void {
-    return this.#events.on(event, listener);
+    return this.#shared.events.on(event, listener);
   }
 
   stats(): HedgeStats {
-    return { calls: this.#calls, hedges: this.#hedges, won: this.#won };
-  }
-
-  /** @internal */
-  hedged(attempt: number): void {
-    this.#hedges++;
-    if (this.#events.listening('hedge')) this.#events.emit('hedge', { name: this.name, attempt });
-  }
-
-  /** @internal */
-  won(attempt: number): void {
-    this.#won++;
-    if (this.#events.listening('won')) this.#events.emit('won', { name: this.name, attempt });
-  }
-
-  /** Queues `race` for another attempt `delayMs` from now. @internal */
-  schedule(race: Scheduled): void {
-    race.due = this.clock.now() + this.delayMs;
-    race.queued = true;
-    this.#queue.push(race);
-    this.#waiting++;
-    if (this.#timer === undefined && !this.#firing) this.#arm(this.delayMs);
-  }
-
-  /** A race settled: it no longer waits; with no race waiting, the timer goes. @internal */
-  unschedule(race: Scheduled): void {
-    if (!race.queued) return;
-    race.queued = false;
-    if (--this.#waiting > 0 || this.#firing) return;
-    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#queue = [];
-    this.#head = 0;
-  }
-
-  #arm(ms: number): void {
-    this.#timer = this.clock.setTimeout(() => this.#fire(), ms);
-  }
-
-  #fire(): void {
-    this.#timer = undefined;
-    const now = this.clock.now();
-    const queue = this.#queue;
-    // Launches below may queue their race again (appended, due later) or settle races; neither
-    // arms the timer or resets the queue until the loop is done.
-    this.#firing = true;
-    try {
-      while (this.#head < queue.length) {
-        const race = queue[this.#head] as Scheduled;
-        if (!race.queued) {
-          this.#head++;
-          continue;
-        }
-        if (race.due > now) break;
-        this.#head++;
-        race.queued = false;
-        this.#waiting--;
-        race.launch();
-      }
-    } finally {
-      this.#firing = false;
-    }
-    if (this.#waiting === 0) {
-      this.#queue = [];
-      this.#head = 0;
-      return;
-    }
-    if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
-    const next = this.#queue[this.#head] as Scheduled;
-    this.#arm(next.due - now);
+    const { calls, hedges, won } = this.#shared;
+    return { calls, hedges, won };
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (caller?.aborted) return Promise.reject(abortReason(caller));
-    this.#calls++;
+    this.#shared.calls++;
     return new Promise<T>((resolve, reject) => {
-      new Race(this, fn, options?.attempt ?? 1, resolve, reject).start(caller);
+      new Race(this.#shared, fn, options?.attempt ?? 1, resolve, reject).start(caller);
     });
   }
 }

@@ -146,14 +146,25 @@ export function rateLimitSettings(options: RateLimitOptions): Settings {
  * per tenant (10,000 of them fit in about 3 MB; see bench/limits.ts).
  */
 class Core {
-  readonly s: Settings;
+  readonly name: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly rule: RateRule;
+  readonly clock: Clock;
+  readonly store: RateLimitStore;
   granted = 0;
   rejected = 0;
   waiting = 0;
   #events: Emitter<RateLimitEvents> | undefined;
 
   constructor(settings: Settings) {
-    this.s = settings;
+    // Copied, not kept: one object fewer per limiter.
+    this.name = settings.name;
+    this.limit = settings.limit;
+    this.windowMs = settings.windowMs;
+    this.rule = settings.rule;
+    this.clock = settings.clock;
+    this.store = settings.store;
   }
 
   get events(): Emitter<RateLimitEvents> {
@@ -180,11 +191,11 @@ class RateLimiter implements RateLimitPolicy {
   }
 
   get name(): string {
-    return this.#core.s.name;
+    return this.#core.name;
   }
 
   get rule(): RateRule {
-    return this.#core.s.rule;
+    return this.#core.rule;
   }
 
   on<K extends keyof RateLimitEvents>(event: K, listener: (payload: RateLimitEvents[K]) => void): () => void {
@@ -193,7 +204,7 @@ class RateLimiter implements RateLimitPolicy {
 
   stats(): RateLimitStats {
     const { granted, rejected, waiting } = this.#core;
-    const { limit, windowMs, rule } = this.#core.s;
+    const { limit, windowMs, rule } = this.#core;
     return { granted, rejected, waiting, limit, windowMs, burst: rule.burst };
   }
 
@@ -207,7 +218,7 @@ class RateLimiter implements RateLimitPolicy {
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (caller?.aborted) return Promise.reject(abortReason(caller));
-    const { store, rule, clock } = this.#core.s;
+    const { store, rule, clock } = this.#core;
     let answer: RateDecision | PromiseLike<RateDecision>;
     try {
       answer = store.take(this.key, rule, clock.now());
@@ -255,7 +266,7 @@ class RateLimiter implements RateLimitPolicy {
     try {
       // The permit is reserved for this moment; a wait the caller aborts spends it (never gives
       // the limit away twice).
-      await sleep(core.s.clock, Math.min(waitMs, MAX_TIMER_MS), options?.signal);
+      await sleep(core.clock, Math.min(waitMs, MAX_TIMER_MS), options?.signal);
     } finally {
       core.waiting--;
     }

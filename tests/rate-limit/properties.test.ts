@@ -1,6 +1,6 @@
 import { RateLimitedError } from 'bulwark';
 import { rateLimit } from 'bulwark/rate-limit';
-import { FakeClock } from 'bulwark/testing';
+import { FakeClock, FakeRateLimitStore } from 'bulwark/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts';
@@ -42,12 +42,16 @@ describe('rateLimit properties', () => {
         rules,
         schedules,
         fc.oneof(fc.constant(0), fc.double({ min: 1.6e12, max: 1.8e12, noNaN: true })),
-        async (options, schedule, start) => {
+        // The memory store answers at once; an asynchronous store (as Redis will) answers later.
+        fc.boolean(),
+        async (options, schedule, start, asyncStore) => {
           const clock = new FakeClock(start);
-          const limiter = rateLimit({ ...options, clock });
+          const store = asyncStore ? new FakeRateLimitStore({ async: true }) : undefined;
+          const limiter = rateLimit({ ...options, clock, store });
           const ranAt: number[] = [];
           const pending: Array<Promise<unknown>> = [];
-          // Both events fire inside execute, so each call's decision is known before it settles.
+          // Both events fire once the store has answered (inside execute for the memory store, a
+          // microtask later for the asynchronous one), before the call settles.
           let refusedFor: number | undefined;
           let grantedWait: number | undefined;
           limiter.on('rejected', (e) => {
@@ -56,7 +60,7 @@ describe('rateLimit properties', () => {
           limiter.on('granted', (e) => {
             grantedWait = e.waitMs;
           });
-          const call = (): { refusedFor: number | undefined; grantedWait: number | undefined } => {
+          const call = async (): Promise<{ refusedFor: number | undefined; grantedWait: number | undefined }> => {
             refusedFor = undefined;
             grantedWait = undefined;
             pending.push(
@@ -68,6 +72,7 @@ describe('rateLimit properties', () => {
                   if (!(e instanceof RateLimitedError)) throw e;
                 }),
             );
+            if (asyncStore) for (let i = 0; i < 3; i++) await Promise.resolve();
             return { refusedFor, grantedWait };
           };
           const interval = options.windowMs / options.limit;
@@ -77,7 +82,7 @@ describe('rateLimit properties', () => {
               continue;
             }
             for (let i = 0; i < step.call; i++) {
-              const { refusedFor: retryAfterMs, grantedWait: waitMs } = call();
+              const { refusedFor: retryAfterMs, grantedWait: waitMs } = await call();
               if (waitMs !== undefined) {
                 expect(waitMs).toBeLessThanOrEqual(options.maxWaitMs);
                 continue;
@@ -93,13 +98,13 @@ describe('rateLimit properties', () => {
               if (options.maxWaitMs === 0 && r > 1) {
                 // Not late: a millisecond before, there is still no permit.
                 await clock.advance(r - 1);
-                expect(call().refusedFor).toBeGreaterThan(0);
+                expect((await call()).refusedFor).toBeGreaterThan(0);
                 await clock.advance(1);
               } else {
                 await clock.advance(r);
               }
               // Not early: exactly retryAfterMs later, a permit is free at once.
-              expect(call()).toEqual({ refusedFor: undefined, grantedWait: 0 });
+              expect(await call()).toEqual({ refusedFor: undefined, grantedWait: 0 });
             }
           }
           await clock.runAll();
