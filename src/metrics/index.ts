@@ -13,3 +13,4 @@ export type {
   HealthCheckStatus,
   HealthStatusShape,
 } from './observe-state.js';
+export type { RedisStoreShape } from './observe-redis.js';
