@@ -19,3 +19,4 @@ export type { RetryBudget, RetryBudgetOptions, RetryBudgetStats } from './budget
 export { retryBudget } from './budget.js';
 export type { GiveUpReason, RetryDecisionContext, RetryEvents, RetryOptions, RetryPolicy } from './retry.js';
 export { retry } from './retry.js';
+export type { BudgetCounts, RetryBudgetStore } from './shared-budget.js';
