@@ -18,6 +18,7 @@ export default defineConfig({
     'hedge/index': 'src/hedge/index.ts',
     'testing/index': 'src/testing/index.ts',
     'http/index': 'src/http/index.ts',
+    'redis/index': 'src/redis/index.ts',
   },
   format: ['esm'],
   target: 'node22',

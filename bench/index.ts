@@ -34,6 +34,7 @@ import {
 import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } from './logger.ts';
 import { measureBreakerMemory, measureTimeoutMemory, printMemory, printTimeoutMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
+import { closeRedisBench, redisBenchUrl, redisSuites } from './redis.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
@@ -54,8 +55,11 @@ const suites = [
   { suite: fallbackSuite, comparisons: fallbackComparisons },
   { suite: fallbackUsedSuite, comparisons: fallbackUsedComparisons },
   { suite: hedgeSuite, comparisons: [] },
+  // The shared limits need a Redis: BULWARK_BENCH_REDIS_URL (docs/redis.md says how to start one).
+  ...(redisBenchUrl === undefined ? [] : redisSuites(redisBenchUrl)),
 ];
 const results = await runSuites(suites);
+closeRedisBench();
 printResults(results);
 // The call policies again in CPU time, interleaved: the figures to trust on a loaded machine.
 const cpuSuites = [timeoutSuite, retrySuite, breakerSuite, pipelineSuite, refusalSuite];

@@ -18,6 +18,14 @@ import {
   nameOption,
 } from '../core/options.js';
 import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import {
+  type SharedBreakerOptions,
+  type SharedBreakerStats,
+  SharedCircuit,
+  type SharedHost,
+  type SharedSettings,
+  sharedSettings,
+} from './shared.js';
 import { type CircuitBreakerSnapshot, checkSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './snapshot.js';
 import { consecutiveFailures, createWindow, isTripRule, type OutcomeWindow, type TripRule } from './trip.js';
 
@@ -33,7 +41,8 @@ export type StateChangeReason =
   | 'probe-timeout'
   | 'isolated'
   | 'released'
-  | 'reset';
+  | 'reset'
+  | 'shared';
 
 /** Options of `halfOpen`. */
 export interface HalfOpenOptions {
@@ -87,6 +96,8 @@ export interface CircuitBreakerOptions<R = unknown> {
   readonly clock?: Clock | undefined;
   /** Source of jitter for `openBackoff`, returning [0, 1) (default `Math.random`). */
   readonly random?: (() => number) | undefined;
+  /** Share the breaker with other replicas through a store (see docs/redis.md). */
+  readonly shared?: SharedBreakerOptions | undefined;
 }
 
 /** Events of a {@link CircuitBreaker}. */
@@ -156,6 +167,8 @@ export interface CircuitBreakerStats {
   readonly openedAt: number | undefined;
   /** Milliseconds until it lets a probe through; 0 unless open. */
   readonly retryAfterMs: number;
+  /** With `shared`: the fleet's state as this replica last heard it. */
+  readonly shared?: SharedBreakerStats | undefined;
 }
 
 /** What {@link CircuitBreaker.configure} can change at run time: every option but `name`, `clock` and `initialState`. */
@@ -197,6 +210,7 @@ interface Settings {
   readonly isResultFailure: ((value: unknown) => boolean) | undefined;
   readonly clock: Clock;
   readonly random: () => number;
+  readonly shared: SharedSettings | undefined;
 }
 
 type Mode = 'closed' | 'open' | 'half-open';
@@ -230,11 +244,13 @@ class Breaker implements CircuitBreaker {
   #probeStartedAt = 0;
   #isolations = 0;
   #rejected = 0;
+  readonly #shared: SharedCircuit | undefined;
 
   constructor(options: CircuitBreakerOptions, settings: Settings, snapshot: CircuitBreakerSnapshot | undefined) {
     this.#options = options;
     this.#s = settings;
     this.#window = createWindow(settings.trip, settings.slow?.rate);
+    this.#shared = settings.shared && new SharedCircuit(settings.shared, this.#sharedHost());
     if (snapshot) {
       const now = settings.clock.now();
       this.#mode = snapshot.state;
@@ -288,14 +304,18 @@ class Breaker implements CircuitBreaker {
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
-    // Closed, the common case: no clock read unless something needs a duration.
-    if (this.#mode === 'closed' && this.#isolations === 0) {
+    // Closed, the common case: no clock read unless something needs a duration. A shared breaker
+    // reads it on every call: that is when it hears from the fleet.
+    if (this.#mode === 'closed' && this.#isolations === 0 && this.#shared === undefined) {
       return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false);
     }
     const now = this.#s.clock.now();
+    this.#shared?.tick(now);
     const state = this.#current(now);
     if (state === 'closed') return this.#run(fn, options, now, false);
     if (state === 'half-open' && this.#probesInFlight < this.#s.probes) {
+      if (this.#shared?.mayProbe(this.#probesInFlight) === false)
+        return this.#probeWithLease(this.#shared, fn, options);
       if (this.#probesInFlight++ === 0) this.#probeStartedAt = now;
       return this.#run(fn, options, now, true);
     }
@@ -303,6 +323,19 @@ class Breaker implements CircuitBreaker {
   }
 
   isolate(): () => void {
+    const release = this.#hold();
+    this.#shared?.isolated(1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      release();
+      this.#shared?.isolated(-1);
+    };
+  }
+
+  /** Isolates; the shared layer calls this directly for an isolation that came from the fleet. */
+  #hold(): () => void {
     const from = this.#current(this.#s.clock.now());
     this.#isolations++;
     if (this.#isolations === 1) {
@@ -345,6 +378,7 @@ class Breaker implements CircuitBreaker {
       slowCallRate: calls === 0 ? 0 : slowCalls / calls,
       openedAt: this.#openedAt,
       retryAfterMs: state === 'open' ? Math.max(0, this.#openUntil - now) : 0,
+      ...(this.#shared && { shared: this.#shared.stats() }),
     };
   }
 
@@ -375,7 +409,7 @@ class Breaker implements CircuitBreaker {
     return this.#mode;
   }
 
-  #enter(to: Mode, reason: StateChangeReason, now: number, from: CircuitState = this.#mode): void {
+  #enter(to: Mode, reason: StateChangeReason, now: number, from: CircuitState = this.#mode, openMs?: number): void {
     this.#mode = to;
     this.#generation++;
     this.#probesInFlight = 0;
@@ -383,13 +417,48 @@ class Breaker implements CircuitBreaker {
     if (to === 'open') {
       this.#consecutiveOpens++;
       this.#openedAt = now;
-      this.#openUntil = now + this.#openDuration();
+      this.#openUntil = now + (openMs ?? this.#openDuration());
     } else if (to === 'closed') {
       this.#consecutiveOpens = 0;
       this.#openedAt = undefined;
       this.#window.clear();
     }
     this.#emitChange(from, to, reason);
+    if (reason !== 'shared') this.#shared?.entered(to, reason, now);
+  }
+
+  /** What the shared layer may see and do of this breaker. */
+  #sharedHost(): SharedHost {
+    const s = this.#s;
+    return {
+      name: s.name,
+      probes: s.probes,
+      probeTimeoutMs: s.probeTimeoutMs,
+      now: () => s.clock.now(),
+      later: (cb, ms) => s.clock.setTimeout(cb, ms),
+      state: () => this.#current(s.clock.now()),
+      probesInFlight: () => this.#probesInFlight,
+      openFor: (ms) => this.#enter('open', 'shared', s.clock.now(), this.#mode, ms),
+      close: () => this.#enter('closed', 'shared', s.clock.now()),
+      hold: () => this.#hold(),
+      openDuration: () => this.#openDuration(),
+    };
+  }
+
+  /** Half-open and shared: probe only with one of the fleet's leases, or when the fleet moved on. */
+  #probeWithLease<T>(shared: SharedCircuit, fn: Work<T>, options: ExecuteOptions | undefined): Promise<T> {
+    return shared.lease().then(() => {
+      const caller = options?.signal;
+      if (caller?.aborted) return Promise.reject(abortReason(caller));
+      const now = this.#s.clock.now();
+      const state = this.#current(now);
+      if (state === 'closed') return this.#run(fn, options, now, false);
+      if (state === 'half-open' && this.#probesInFlight < this.#s.probes && shared.mayProbe(this.#probesInFlight)) {
+        if (this.#probesInFlight++ === 0) this.#probeStartedAt = now;
+        return this.#run(fn, options, now, true);
+      }
+      return this.#reject<T>(now, state);
+    });
   }
 
   #emitChange(from: CircuitState, to: CircuitState, reason: StateChangeReason): void {
@@ -574,6 +643,7 @@ class Breaker implements CircuitBreaker {
 
   /** Counts one outcome; true when it opened the breaker (a retry around it then stops waiting). */
   #count(failed: boolean, slow: boolean, generation: number, probe: boolean, now: number): boolean {
+    this.#shared?.counted(failed);
     // A call that started in a state the breaker has left says nothing about the current one.
     if (generation !== this.#generation) return false;
     if (probe) {
@@ -606,6 +676,7 @@ const KNOWN_OPTIONS = [
   'initialState',
   'clock',
   'random',
+  'shared',
 ] as const;
 /** What a running breaker may change: not what makes it this breaker (name, clock, saved state). */
 const CONFIGURABLE = KNOWN_OPTIONS.filter((key) => key !== 'name' && key !== 'clock' && key !== 'initialState');
@@ -634,6 +705,10 @@ function countsAsFailure(error: unknown): boolean {
  * A value the work returns counts as failed when `isResultFailure` says so (the call still
  * resolves with it); with `throwIfNotOk` from core, a `fetch` Response needs no predicate.
  * No timer runs: the move from open to half-open happens when the state is next read.
+ *
+ * With `shared` (e.g. `redisStore` from `bulwark/redis`), replicas share it without a round trip
+ * on the success path: the fleet opens once `quorum` replicas tripped on their own, probes are
+ * bounded across replicas, and `isolate()` isolates all of them (see docs/redis.md).
  *
  * @example
  * ```ts
@@ -732,5 +807,6 @@ function breakerSettings(o: CircuitBreakerOptions): Settings {
     ),
     clock: clockOption(where, o.clock),
     random: random ?? Math.random,
+    shared: o.shared === undefined ? undefined : sharedSettings(where, o.shared),
   };
 }

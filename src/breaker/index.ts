@@ -16,6 +16,15 @@ export type {
   StateChangeReason,
 } from './breaker.js';
 export { circuitBreaker } from './breaker.js';
+export type {
+  BreakerReport,
+  BreakerRule,
+  BreakerStateStore,
+  BreakerView,
+  LeaseAnswer,
+  SharedBreakerOptions,
+  SharedBreakerStats,
+} from './shared.js';
 export type { CircuitBreakerSnapshot } from './snapshot.js';
 export type { ConsecutiveFailuresRule, FailureRateOptions, FailureRateRule, RateWindow, TripRule } from './trip.js';
 export { consecutiveFailures, failureRate } from './trip.js';

@@ -10,6 +10,7 @@ import type { HedgePolicy } from '../hedge/hedge.js';
 import type { RateLimitPolicy } from '../rate-limit/rate-limit.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
+import { isRedisStore, type RedisStoreShape } from './observe-redis.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, isConfigWatcher, isHealthChecker } from './observe-state.js';
 
 /** A thing `observe` knows, tagged with its kind. */
@@ -23,7 +24,8 @@ export type Known =
   | { readonly kind: 'fallback policy'; readonly target: FallbackPolicy<unknown> }
   | { readonly kind: 'hedge policy'; readonly target: HedgePolicy }
   | { readonly kind: 'health checker'; readonly target: HealthCheckerShape }
-  | { readonly kind: 'config watcher'; readonly target: ConfigWatcherShape };
+  | { readonly kind: 'config watcher'; readonly target: ConfigWatcherShape }
+  | { readonly kind: 'redis store'; readonly target: RedisStoreShape };
 
 type Members = Partial<Record<string, unknown>>;
 
@@ -56,5 +58,6 @@ export function recognise(x: unknown): Known | undefined {
   }
   if (isHealthChecker(x)) return { kind: 'health checker', target: x };
   if (isConfigWatcher(x)) return { kind: 'config watcher', target: x };
+  if (isRedisStore(x)) return { kind: 'redis store', target: x };
   return undefined;
 }

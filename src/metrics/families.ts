@@ -38,6 +38,8 @@ export interface Observation {
   readonly config?: { readonly generation: number };
   /** A rate limiter, read by the waiting gauge. */
   readonly rateLimit?: { readonly name: string; stats(): { readonly waiting: number } };
+  /** A Redis store (`bulwark/redis`), read by the shared gauge. */
+  readonly redisStore?: { readonly prefix: string; readonly mode: string };
 }
 
 /** The families of one registry and prefix. */
@@ -57,6 +59,7 @@ export interface Families {
   readonly fallbacks: Counter;
   readonly hedges: Counter;
   readonly hedgesWon: Counter;
+  readonly redisFallbacks: Counter;
   /** Everything observed, by the object observed. */
   readonly observed: Map<object, Observation>;
   /** Duration series in use: `duration \0 constant label values \0 kind \0 name` to its first owner. */
@@ -91,6 +94,8 @@ export const METRIC_NAMES = [
   'fallbacks_total',
   'hedges_total',
   'hedges_won_total',
+  'redis_store_shared',
+  'redis_store_fallbacks_total',
 ] as const;
 
 type Tagged = { [TAG]?: Families };
@@ -312,6 +317,24 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     'Calls an extra attempt of a hedge policy won (it succeeded before the first).',
     ['policy'],
   );
+  new Gauge({
+    name: `${prefix}redis_store_shared`,
+    help: 'A Redis store (bulwark/redis): 1 while limits are shared through Redis, 0 while each replica decides alone.',
+    labelNames: labelNames('store'),
+    registers,
+    collect() {
+      this.reset();
+      for (const o of all()) {
+        if (o.redisStore !== undefined)
+          this.set({ ...o.constant, store: o.redisStore.prefix }, o.redisStore.mode === 'shared' ? 1 : 0);
+      }
+    },
+  });
+  const redisFallbacks = counter(
+    'redis_store_fallbacks_total',
+    'Switches of a Redis store from shared to local (Redis slow, down or failing), by reason: timeout or error.',
+    ['store', 'reason'],
+  );
 
   const families: Families = {
     prefix,
@@ -329,6 +352,7 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     fallbacks,
     hedges,
     hedgesWon,
+    redisFallbacks,
     observed,
     names: new Map(),
   };

@@ -6,6 +6,7 @@
  */
 export type { Metrics, MetricsOptions, MetricsSource } from './metrics.js';
 export { createMetrics } from './metrics.js';
+export type { RedisStoreShape } from './observe-redis.js';
 export type {
   ConfigWatcherShape,
   HealthCheckerShape,

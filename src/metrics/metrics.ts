@@ -12,6 +12,7 @@ import { type Known, recognise } from './detect.js';
 import { type Families, familiesOn } from './families.js';
 import { observeFallback, observeHedge, observeRateLimit } from './observe-limits.js';
 import { type Observed, observeBreaker, observeBulkhead, observeRetry, observeTimeout } from './observe-policies.js';
+import { observeRedisStore, type RedisStoreShape } from './observe-redis.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, observeConfig, observeHealth } from './observe-state.js';
 import { metricsSettings } from './options.js';
 import { indexEntries } from './series.js';
@@ -37,7 +38,8 @@ export type MetricsSource =
   | HedgePolicy
   | ComposedPolicy
   | HealthCheckerShape
-  | ConfigWatcherShape;
+  | ConfigWatcherShape
+  | RedisStoreShape;
 
 /** Prometheus metrics for bulwark's primitives. Made by {@link createMetrics}. */
 export interface Metrics {
@@ -47,7 +49,7 @@ export interface Metrics {
   readonly prefix: string;
   /**
    * Starts exporting what `source` does: a breaker, a retry, timeout, rate-limit, fallback or hedge
-   * policy, a bulkhead, a composed policy (every one of those inside it), a health checker or a config watcher. Returns
+   * policy, a bulkhead, a composed policy (every one of those inside it), a health checker, a config watcher or a Redis store (`bulwark/redis`). Returns
    * the function that stops; calling it twice is harmless.
    */
   observe(source: MetricsSource): () => void;
@@ -66,6 +68,7 @@ function leavesOf(composed: ComposedPolicy, into: Leaf[] = []): Leaf[] {
 }
 
 function nameOf(leaf: Leaf): string {
+  if (leaf.kind === 'redis store') return leaf.target.prefix;
   return leaf.kind === 'health checker' || leaf.kind === 'config watcher' ? '' : leaf.target.name;
 }
 
@@ -130,6 +133,9 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
     case 'config watcher':
       observed = observeConfig(f, leaf.target, constant);
       break;
+    case 'redis store':
+      observed = observeRedisStore(f, leaf.target, constant);
+      break;
   }
   f.observed.set(leaf.target, observed.observation);
   if (timed) f.names.set(durationKey, leaf.target);
@@ -165,7 +171,7 @@ function once(fn: () => void): () => void {
  * (an optional peer dependency: only import `bulwark/metrics` where prom-client is installed).
  * `observe(x)` subscribes to the events of a breaker, a retry or timeout policy, a bulkhead (its
  * running and waiting calls, its limit, adaptive or not, and its refusals by reason), every part of
- * a composed policy, a health checker or a config watcher, and reads their state when Prometheus
+ * a composed policy, a health checker, a config watcher or a Redis store, and reads their state when Prometheus
  * scrapes. Nothing in the other modules knows about metrics.
  *
  * Label values are the `name` options you gave, never error messages, so cardinality stays
@@ -210,7 +216,7 @@ export function createMetrics(options?: MetricsOptions): Metrics {
       const known = recognise(source);
       if (known === undefined) {
         throw new TypeError(
-          `metrics.observe: expected a circuit breaker, a retry, timeout, rate-limit, fallback or hedge policy, a bulkhead, a composed policy, a health checker or a config watcher; got ${describe(source)}`,
+          `metrics.observe: expected a circuit breaker, a retry, timeout, rate-limit, fallback or hedge policy, a bulkhead, a composed policy, a health checker, a config watcher or a Redis store; got ${describe(source)}`,
         );
       }
       const leaves = known.kind === 'composed' ? leavesOf(known.target) : [known];

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { describe } from '../core/errors.js';
-import { checkKnownKeys, checkOptionsObject, clockOption } from '../core/options.js';
+import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
+import { type RetryBudgetStore, SharedBudget } from './shared-budget.js';
 
 /** Options of {@link retryBudget}. */
 export interface RetryBudgetOptions {
@@ -12,6 +13,12 @@ export interface RetryBudgetOptions {
   readonly windowMs?: number | undefined;
   /** Where time comes from (default: the system clock). */
   readonly clock?: Clock | undefined;
+  /** Share the budget with other replicas through a store, e.g. `redisStore({ client })` (see docs/redis.md). */
+  readonly store?: RetryBudgetStore | undefined;
+  /** With `store`: the budget's name, the same on every replica sharing it (default `'default'`). */
+  readonly key?: string | undefined;
+  /** With `store`: how often a replica reports its counts and reads the fleet's, in ms (default 1000). */
+  readonly syncMs?: number | undefined;
 }
 
 /** A snapshot of a {@link RetryBudget}'s window. */
@@ -22,6 +29,8 @@ export interface RetryBudgetStats {
   readonly retries: number;
   /** Retries that may still be taken now (whole number, at least 0). */
   readonly available: number;
+  /** With `store`: true when the counts are the fleet's, false while the store is unreachable. */
+  readonly shared?: boolean | undefined;
 }
 
 /**
@@ -125,7 +134,9 @@ function checkNumber(name: string, value: unknown, min: number, max: number, wha
  * window. When it is spent, a retry policy gives up at once with the last error (reason
  * `'budget'`), so a fleet of clients adds at most `ratio` extra load to a struggling
  * dependency instead of multiplying it by the number of attempts. Memory is fixed (ten
- * buckets); no timer runs.
+ * buckets); no timer runs. With `store` (e.g. `redisStore` from `bulwark/redis`) the budget is
+ * the fleet's: replicas report their counts every `syncMs` and decide against the fleet's
+ * totals, each alone while the store cannot answer (see docs/redis.md).
  *
  * @example
  * ```ts
@@ -139,7 +150,7 @@ function checkNumber(name: string, value: unknown, min: number, max: number, wha
 export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   const where = 'retryBudget';
   checkOptionsObject(where, options);
-  checkKnownKeys(where, options ?? {}, ['ratio', 'minPerSecond', 'windowMs', 'clock']);
+  checkKnownKeys(where, options ?? {}, ['ratio', 'minPerSecond', 'windowMs', 'clock', 'store', 'key', 'syncMs']);
   const ratio = checkNumber('ratio', options?.ratio ?? 0.2, 0, 1, 'a number from 0 to 1');
   const minPerSecond = checkNumber(
     'minPerSecond',
@@ -155,7 +166,47 @@ export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
     3_600_000,
     'a number of ms from 10 to 3600000',
   );
-  return new WindowedBudget(ratio, minPerSecond, windowMs, clockOption(where, options?.clock));
+  const clock = clockOption(where, options?.clock);
+  const local = new WindowedBudget(ratio, minPerSecond, windowMs, clock);
+  const store = options?.store;
+  if (store === undefined) {
+    if (options?.key !== undefined || options?.syncMs !== undefined) {
+      throw new TypeError(`${where}: options "key" and "syncMs" need "store"`);
+    }
+    return local;
+  }
+  if (typeof (store as Partial<RetryBudgetStore>).syncBudget !== 'function') {
+    throw new TypeError(
+      `${where}: option "store" must be a RetryBudgetStore such as redisStore({ client }) from 'bulwark/redis'; got ${describe(store)}`,
+    );
+  }
+  const shared = new SharedBudget(
+    {
+      store,
+      key: nameOption(`${where} (option "key")`, options?.key, 'default'),
+      syncMs: msOption(where, 'syncMs', options?.syncMs ?? 1000),
+      ratio,
+      reserve: (minPerSecond * windowMs) / 1000,
+      windowMs,
+      clock,
+    },
+    local,
+  );
+  return {
+    recordAttempt: () => shared.recordAttempt(),
+    tryRetry: () => shared.tryRetry(),
+    stats: () => {
+      const counts = shared.counts();
+      if (counts === undefined) return { ...local.stats(), shared: false };
+      const available = ratio * counts.attempts + (minPerSecond * windowMs) / 1000 - counts.retries;
+      return {
+        firstAttempts: counts.attempts,
+        retries: counts.retries,
+        available: Math.max(0, Math.floor(available)),
+        shared: true,
+      };
+    },
+  };
 }
 
 /** True when `value` can serve as a {@link RetryBudget}. */

@@ -26,3 +26,4 @@ export type {
   RetrySettings,
 } from './retry.js';
 export { retry } from './retry.js';
+export type { BudgetCounts, RetryBudgetStore } from './shared-budget.js';

@@ -11,7 +11,7 @@ const src = new URL('../../src/', import.meta.url);
 registerHooks({
   resolve(specifier, context, nextResolve) {
     if (specifier === 'bulwark') return { url: new URL('index.ts', src).href, shortCircuit: true };
-    const subpath = /^bulwark\/([a-z]+)$/.exec(specifier);
+    const subpath = /^bulwark\/([a-z-]+)$/.exec(specifier);
     if (subpath) return { url: new URL(`${subpath[1]}/index.ts`, src).href, shortCircuit: true };
     // Inside src/, './x.js' means the source './x.ts' (NodeNext style imports).
     if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.startsWith(src.href)) {

@@ -36,7 +36,7 @@ describe('createMetrics options', () => {
   it('refuses what it cannot observe, and a composition with nothing it knows', () => {
     const metrics = createMetrics({ registry: new Registry() });
     expect(() => metrics.observe({} as never)).toThrow(
-      'metrics.observe: expected a circuit breaker, a retry, timeout, rate-limit, fallback or hedge policy, a bulkhead, a composed policy, a health checker or a config watcher; got object',
+      'metrics.observe: expected a circuit breaker, a retry, timeout, rate-limit, fallback or hedge policy, a bulkhead, a composed policy, a health checker, a config watcher or a Redis store; got object',
     );
     expect(() => metrics.observe(compose())).toThrow(
       /holds no circuit breaker, retry, timeout, rate-limit or hedge policy or bulkhead/,
