@@ -171,8 +171,8 @@ export interface CircuitBreakerStats {
   readonly shared?: SharedBreakerStats | undefined;
 }
 
-/** What {@link CircuitBreaker.configure} can change at run time: every option but `name`, `clock` and `initialState`. */
-export type CircuitBreakerSettings = Omit<CircuitBreakerOptions, 'name' | 'clock' | 'initialState'>;
+/** What {@link CircuitBreaker.configure} can change at run time: every option but `name`, `clock`, `initialState` and `shared`. */
+export type CircuitBreakerSettings = Omit<CircuitBreakerOptions, 'name' | 'clock' | 'initialState' | 'shared'>;
 
 /**
  * A circuit breaker: a {@link Policy} that fails fast while a dependency is down and probes it
@@ -285,7 +285,8 @@ class Breaker implements CircuitBreaker {
     if (given.openMs !== undefined && given.openBackoff === undefined)
       delete (merged as { openBackoff?: unknown }).openBackoff;
     if (given.openBackoff !== undefined && given.openMs === undefined) delete (merged as { openMs?: unknown }).openMs;
-    const next = breakerSettings(merged);
+    // The fleet a shared breaker belongs to is part of what it is: kept as it was.
+    const next = { ...breakerSettings(merged), shared: this.#s.shared };
     return () => {
       this.#options = merged;
       this.#window = createWindow(next.trip, next.slow?.rate, this.#window);
@@ -678,8 +679,9 @@ const KNOWN_OPTIONS = [
   'random',
   'shared',
 ] as const;
-/** What a running breaker may change: not what makes it this breaker (name, clock, saved state). */
-const CONFIGURABLE = KNOWN_OPTIONS.filter((key) => key !== 'name' && key !== 'clock' && key !== 'initialState');
+/** What a running breaker may change: not what makes it this breaker (name, clock, saved state, its fleet). */
+const FIXED: readonly string[] = ['name', 'clock', 'initialState', 'shared'];
+const CONFIGURABLE = KNOWN_OPTIONS.filter((key) => !FIXED.includes(key));
 
 /**
  * The default `isFailure`: a failure that says the dependency is failing. A 429 says it is up and
