@@ -69,6 +69,7 @@ export type {
   GiveUpReason,
   RetryBudget,
   RetryBudgetOptions,
+  RetryBudgetSettings,
   RetryBudgetStats,
   RetryDecisionContext,
   RetryEvents,

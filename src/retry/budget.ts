@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type RetryBudgetStore, SharedBudget } from './shared-budget.js';
@@ -20,6 +21,12 @@ export interface RetryBudgetOptions {
   /** With `store`: how often a replica reports its counts and reads the fleet's, in ms (default 1000). */
   readonly syncMs?: number | undefined;
 }
+
+/**
+ * What `configure` of a budget made by {@link retryBudget} can change at run time. The window
+ * (`windowMs`) shapes the counts kept, so it is fixed: make a new budget to change it.
+ */
+export type RetryBudgetSettings = Pick<RetryBudgetOptions, 'ratio' | 'minPerSecond'>;
 
 /** A snapshot of a {@link RetryBudget}'s window. */
 export interface RetryBudgetStats {
@@ -45,7 +52,7 @@ export interface RetryBudgetStats {
  * const orders = retry({ budget }); // both draw from the same budget
  * ```
  */
-export interface RetryBudget {
+export interface RetryBudget extends Partial<Configurable<RetryBudgetSettings>> {
   /** Counts a first attempt (retry policies call this). */
   recordAttempt(): void;
   /** Takes one retry if the budget allows it; false when it is spent. */
@@ -58,8 +65,8 @@ const BUCKETS = 10;
 const slot = (epoch: number): number => ((epoch % BUCKETS) + BUCKETS) % BUCKETS;
 
 class WindowedBudget implements RetryBudget {
-  readonly #ratio: number;
-  readonly #reserve: number;
+  #ratio: number;
+  #reserve: number;
   readonly #bucketMs: number;
   readonly #clock: Clock;
   readonly #attempts = new Float64Array(BUCKETS);
@@ -97,6 +104,12 @@ class WindowedBudget implements RetryBudget {
 
   #available(): number {
     return this.#ratio * this.#sum(this.#attempts) + this.#reserve - this.#sum(this.#retries);
+  }
+
+  /** New rates over the same counts: the retries and first attempts in the window are kept. */
+  retune(ratio: number, reserve: number): void {
+    this.#ratio = ratio;
+    this.#reserve = reserve;
   }
 
   recordAttempt(): void {
@@ -151,14 +164,7 @@ export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   const where = 'retryBudget';
   checkOptionsObject(where, options);
   checkKnownKeys(where, options ?? {}, ['ratio', 'minPerSecond', 'windowMs', 'clock', 'store', 'key', 'syncMs']);
-  const ratio = checkNumber('ratio', options?.ratio ?? 0.2, 0, 1, 'a number from 0 to 1');
-  const minPerSecond = checkNumber(
-    'minPerSecond',
-    options?.minPerSecond ?? 10,
-    0,
-    Number.MAX_SAFE_INTEGER,
-    'a number >= 0',
-  );
+  let { ratio, minPerSecond } = budgetRates(options ?? {});
   const windowMs = checkNumber(
     'windowMs',
     options?.windowMs ?? 10_000,
@@ -169,33 +175,47 @@ export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
   const clock = clockOption(where, options?.clock);
   const local = new WindowedBudget(ratio, minPerSecond, windowMs, clock);
   const store = options?.store;
+  let shared: SharedBudget | undefined;
   if (store === undefined) {
     if (options?.key !== undefined || options?.syncMs !== undefined) {
       throw new TypeError(`${where}: options "key" and "syncMs" need "store"`);
     }
-    return local;
-  }
-  if (typeof (store as Partial<RetryBudgetStore>).syncBudget !== 'function') {
-    throw new TypeError(
-      `${where}: option "store" must be a RetryBudgetStore such as redisStore({ client }) from 'bulwark/redis'; got ${describe(store)}`,
+  } else {
+    if (typeof (store as Partial<RetryBudgetStore>).syncBudget !== 'function') {
+      throw new TypeError(
+        `${where}: option "store" must be a RetryBudgetStore such as redisStore({ client }) from 'bulwark/redis'; got ${describe(store)}`,
+      );
+    }
+    shared = new SharedBudget(
+      {
+        store,
+        key: nameOption(`${where} (option "key")`, options?.key, 'default'),
+        syncMs: msOption(where, 'syncMs', options?.syncMs ?? 1000),
+        ratio,
+        reserve: (minPerSecond * windowMs) / 1000,
+        windowMs,
+        clock,
+      },
+      local,
     );
   }
-  const shared = new SharedBudget(
-    {
-      store,
-      key: nameOption(`${where} (option "key")`, options?.key, 'default'),
-      syncMs: msOption(where, 'syncMs', options?.syncMs ?? 1000),
-      ratio,
-      reserve: (minPerSecond * windowMs) / 1000,
-      windowMs,
-      clock,
-    },
-    local,
-  );
-  return {
-    recordAttempt: () => shared.recordAttempt(),
-    tryRetry: () => shared.tryRetry(),
+  const prepare = (given: unknown): (() => void) => {
+    const at = 'retryBudget.configure';
+    checkOptionsObject(at, given);
+    checkKnownKeys(at, given ?? {}, ['ratio', 'minPerSecond']);
+    const next = budgetRates({ ratio, minPerSecond, ...(given as RetryBudgetSettings) });
+    return () => {
+      ({ ratio, minPerSecond } = next);
+      const reserve = (minPerSecond * windowMs) / 1000;
+      local.retune(ratio, reserve);
+      shared?.retune(ratio, reserve);
+    };
+  };
+  const budget: RetryBudget & { [PREPARE_CONFIGURE]: typeof prepare } = {
+    recordAttempt: () => (shared ?? local).recordAttempt(),
+    tryRetry: () => (shared ?? local).tryRetry(),
     stats: () => {
+      if (shared === undefined) return local.stats();
       const counts = shared.counts();
       if (counts === undefined) return { ...local.stats(), shared: false };
       const available = ratio * counts.attempts + (minPerSecond * windowMs) / 1000 - counts.retries;
@@ -206,6 +226,16 @@ export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
         shared: true,
       };
     },
+    configure: (settings: RetryBudgetSettings) => configureOne(budget, settings, 'retryBudget.configure'),
+    [PREPARE_CONFIGURE]: prepare,
+  };
+  return budget;
+}
+
+function budgetRates(o: RetryBudgetOptions): { ratio: number; minPerSecond: number } {
+  return {
+    ratio: checkNumber('ratio', o.ratio ?? 0.2, 0, 1, 'a number from 0 to 1'),
+    minPerSecond: checkNumber('minPerSecond', o.minPerSecond ?? 10, 0, Number.MAX_SAFE_INTEGER, 'a number >= 0'),
   };
 }
 

@@ -15,7 +15,7 @@ export type {
 } from '../core/backoff.js';
 export { constant, exponential, fromDelays } from '../core/backoff.js';
 export { PermanentError, RetryableError } from '../core/errors.js';
-export type { RetryBudget, RetryBudgetOptions, RetryBudgetStats } from './budget.js';
+export type { RetryBudget, RetryBudgetOptions, RetryBudgetSettings, RetryBudgetStats } from './budget.js';
 export { retryBudget } from './budget.js';
 export type {
   GiveUpReason,

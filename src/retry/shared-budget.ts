@@ -55,7 +55,7 @@ export interface SharedBudgetSettings {
 
 /** @internal The fleet's totals, kept fresh by reports, with this replica's unreported counts on top. */
 export class SharedBudget {
-  readonly #s: SharedBudgetSettings;
+  #s: SharedBudgetSettings;
   readonly #local: LocalBudget;
   #fleet: BudgetCounts | undefined;
   #heardAt = 0;
@@ -68,6 +68,11 @@ export class SharedBudget {
   constructor(settings: SharedBudgetSettings, local: LocalBudget) {
     this.#s = settings;
     this.#local = local;
+  }
+
+  /** New rates from `configure`; the counts reported and heard are kept. */
+  retune(ratio: number, reserve: number): void {
+    this.#s = { ...this.#s, ratio, reserve };
   }
 
   /** True while the last answer is recent enough to decide on. */

@@ -227,3 +227,19 @@ describe('configure a rate limiter', () => {
     await expect(limiter.execute(() => 6)).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED' });
   });
 });
+
+describe('configure a retry budget', () => {
+  it('keeps the counts in its window; new rates decide from now on', async () => {
+    const { retryBudget } = await import('bulwark/retry');
+    const clock = new FakeClock();
+    const budget = retryBudget({ ratio: 0, minPerSecond: 0.2, windowMs: 10_000, clock }); // 2 retries per window
+    for (let i = 0; i < 10; i++) budget.recordAttempt();
+    expect(budget.tryRetry()).toBe(true);
+    expect(budget.tryRetry()).toBe(true);
+    expect(budget.tryRetry()).toBe(false);
+    expect(() => budget.configure?.({ ratio: 2 })).toThrow(/"ratio" must be a number from 0 to 1; got 2/);
+    expect(() => budget.configure?.({ windowMs: 5 } as never)).toThrow(/unknown option "windowMs"/);
+    budget.configure?.({ ratio: 0.3 }); // 10 attempts x 0.3 + 2 = 5, of which 2 are taken
+    expect(budget.stats()).toMatchObject({ firstAttempts: 10, retries: 2, available: 3 });
+  });
+});
