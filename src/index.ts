@@ -45,12 +45,13 @@ export type {
   FallbackEvents,
   FallbackOptions,
   FallbackPolicy,
+  FallbackSettings,
   FallbackStats,
   FallbackToOptions,
   FallbackValueOptions,
 } from './fallback/index.js';
 export { fallback } from './fallback/index.js';
-export type { HedgeEvents, HedgeOptions, HedgePolicy, HedgeStats } from './hedge/index.js';
+export type { HedgeEvents, HedgeOptions, HedgePolicy, HedgeSettings, HedgeStats } from './hedge/index.js';
 export { hedge } from './hedge/index.js';
 export type {
   MemoryRateLimitStore,

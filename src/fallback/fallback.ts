@@ -1,4 +1,5 @@
 import { abortReason } from '../core/abort.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { passThroughContext, untilAborted } from '../core/context.js';
 import { describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
@@ -59,7 +60,7 @@ export interface FallbackStats {
  * resolves with `T | R`. Made by {@link fallback}. Its `execute` widens the result type, so it is
  * not a plain `Policy`: put it outermost and call it directly (see the example of `fallback`).
  */
-export interface FallbackPolicy<R> extends EventSource<FallbackEvents> {
+export interface FallbackPolicy<R> extends EventSource<FallbackEvents>, Configurable<FallbackSettings<R>> {
   readonly kind: 'fallback';
   /** The policy's name, as given in its options. */
   readonly name: string;
@@ -70,6 +71,18 @@ export interface FallbackPolicy<R> extends EventSource<FallbackEvents> {
 }
 
 const KNOWN_OPTIONS = ['value', 'to', 'when', 'name'] as const;
+
+/**
+ * What {@link FallbackPolicy.configure} can change at run time: the answer (`value` or `to`, of
+ * the same type `R`, one replacing the other) and `when`.
+ */
+export type FallbackSettings<R> =
+  | { readonly value: R; readonly when?: ((error: unknown) => boolean) | undefined }
+  | {
+      readonly to: (error: unknown, context: ExecuteContext) => R | PromiseLike<R>;
+      readonly when?: ((error: unknown) => boolean) | undefined;
+    }
+  | { readonly when: ((error: unknown) => boolean) | undefined };
 
 interface Settings<R> {
   readonly name: string;
@@ -111,14 +124,40 @@ export function fallbackSettings<R>(options: FallbackOptions<R>): Settings<R> {
 class Fallback<R> implements FallbackPolicy<R> {
   readonly kind = 'fallback' as const;
   readonly name: string;
-  readonly #settings: Settings<R>;
+  #settings: Settings<R>;
+  /** The options the settings were made from: `configure` merges over them. */
+  #options: FallbackOptions<R>;
   readonly #events = new Emitter<FallbackEvents>();
   #used = 0;
   #failures = 0;
 
-  constructor(settings: Settings<R>) {
+  constructor(options: FallbackOptions<R>, settings: Settings<R>) {
+    this.#options = options;
     this.#settings = settings;
     this.name = settings.name;
+  }
+
+  configure(options: FallbackSettings<R>): void {
+    configureOne(this, options, 'fallback.configure');
+  }
+
+  [PREPARE_CONFIGURE](options: unknown): () => void {
+    const where = 'fallback.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, ['value', 'to', 'when']);
+    const given = (options ?? {}) as Record<string, unknown>;
+    const merged: Record<string, unknown> = { ...this.#options };
+    // A new answer replaces the old one, whichever form either takes.
+    if (Object.hasOwn(given, 'value') || Object.hasOwn(given, 'to')) {
+      delete merged.value;
+      delete merged.to;
+    }
+    Object.assign(merged, given);
+    const next = fallbackSettings(merged as unknown as FallbackOptions<R>);
+    return () => {
+      this.#options = merged as unknown as FallbackOptions<R>;
+      this.#settings = next;
+    };
   }
 
   on<K extends keyof FallbackEvents>(event: K, listener: (payload: FallbackEvents[K]) => void): () => void {
@@ -209,5 +248,5 @@ class Fallback<R> implements FallbackPolicy<R> {
  * ```
  */
 export function fallback<R>(options: FallbackOptions<R>): FallbackPolicy<R> {
-  return new Fallback(fallbackSettings(options));
+  return new Fallback(options, fallbackSettings(options));
 }

@@ -8,6 +8,7 @@ export type {
   FallbackEvents,
   FallbackOptions,
   FallbackPolicy,
+  FallbackSettings,
   FallbackStats,
   FallbackToOptions,
   FallbackValueOptions,

@@ -1,5 +1,6 @@
 import { abortOwned, abortReason, onAbort, ownedController } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
+import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, intOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
@@ -45,8 +46,11 @@ export interface HedgeStats {
   readonly won: number;
 }
 
+/** What {@link HedgePolicy.configure} can change at run time. */
+export type HedgeSettings = Pick<Partial<HedgeOptions>, 'delayMs' | 'maxAttempts'>;
+
 /** A {@link Policy} that races a slow call against fresh attempts. Made by {@link hedge}. */
-export interface HedgePolicy extends Policy, EventSource<HedgeEvents> {
+export interface HedgePolicy extends Policy, EventSource<HedgeEvents>, Configurable<HedgeSettings> {
   readonly kind: 'hedge';
   /** The policy's name, as given in its options. */
   readonly name: string;
@@ -117,6 +121,9 @@ class Attempt implements ExecuteContext {
 /** One call: its attempts, and how it settles. Its next attempt is scheduled by the policy. */
 class Race<T> implements Scheduled {
   readonly #shared: Shared;
+  /** The settings in force when the call started, kept for its whole life. */
+  readonly #queue: LaunchQueue;
+  readonly #maxAttempts: number;
   readonly #fn: Work<T>;
   readonly #attempt: number;
   readonly #resolve: (value: T) => void;
@@ -132,6 +139,8 @@ class Race<T> implements Scheduled {
 
   constructor(shared: Shared, fn: Work<T>, attempt: number, resolve: (v: T) => void, reject: (r: unknown) => void) {
     this.#shared = shared;
+    this.#queue = shared.queue;
+    this.#maxAttempts = shared.maxAttempts;
     this.#fn = fn;
     this.#attempt = attempt;
     this.#resolve = resolve;
@@ -151,7 +160,7 @@ class Race<T> implements Scheduled {
     this.#attempts.push(context);
     this.#running++;
     if (index > 0) shared.hedged(index + 1);
-    if (this.#attempts.length < shared.maxAttempts) shared.queue.schedule(this);
+    if (this.#attempts.length < this.#maxAttempts) this.#queue.schedule(this);
     let result: T | PromiseLike<T>;
     try {
       result = this.#fn(context);
@@ -182,7 +191,7 @@ class Race<T> implements Scheduled {
     if (this.settled) return;
     this.settled = true;
     this.#detachCaller();
-    this.#shared.queue.unschedule(this);
+    this.#queue.unschedule(this);
     // Every attempt but the winner stops: losers after a success, all of them on the caller's abort.
     const attempts = this.#attempts;
     if (attempts.length > 1 || winner === -1) {
@@ -206,8 +215,10 @@ function noop(): void {}
 /** What the calls of one policy share: its settings, its launch queue, its counters and listeners. */
 class Shared {
   readonly name: string;
-  readonly maxAttempts: number;
-  readonly queue: LaunchQueue;
+  readonly clock: Clock;
+  delayMs: number;
+  maxAttempts: number;
+  queue: LaunchQueue;
   readonly events = new Emitter<HedgeEvents>();
   calls = 0;
   hedges = 0;
@@ -215,8 +226,17 @@ class Shared {
 
   constructor(settings: Settings) {
     this.name = settings.name;
+    this.clock = settings.clock;
+    this.delayMs = settings.delayMs;
     this.maxAttempts = settings.maxAttempts;
     this.queue = new LaunchQueue(settings.clock, settings.delayMs);
+  }
+
+  /** New settings for calls that start from now; calls in flight keep their queue and cap. */
+  retune(delayMs: number, maxAttempts: number): void {
+    if (delayMs !== this.delayMs) this.queue = new LaunchQueue(this.clock, delayMs);
+    this.delayMs = delayMs;
+    this.maxAttempts = maxAttempts;
   }
 
   hedged(attempt: number): void {
@@ -233,15 +253,38 @@ class Shared {
 class Hedge implements HedgePolicy {
   readonly kind = 'hedge' as const;
   readonly name: string;
-  readonly delayMs: number;
-  readonly maxAttempts: number;
   readonly #shared: Shared;
+  /** The options the settings were made from: `configure` merges over them. */
+  #options: HedgeOptions;
 
-  constructor(settings: Settings) {
+  constructor(options: HedgeOptions, settings: Settings) {
     this.name = settings.name;
-    this.delayMs = settings.delayMs;
-    this.maxAttempts = settings.maxAttempts;
+    this.#options = options;
     this.#shared = new Shared(settings);
+  }
+
+  get delayMs(): number {
+    return this.#shared.delayMs;
+  }
+
+  get maxAttempts(): number {
+    return this.#shared.maxAttempts;
+  }
+
+  configure(options: HedgeSettings): void {
+    configureOne(this, options, 'hedge.configure');
+  }
+
+  [PREPARE_CONFIGURE](options: unknown): () => void {
+    const where = 'hedge.configure';
+    checkOptionsObject(where, options);
+    checkKnownKeys(where, options ?? {}, ['delayMs', 'maxAttempts']);
+    const merged: HedgeOptions = { ...this.#options, ...(options as HedgeSettings) };
+    const next = hedgeSettings(merged);
+    return () => {
+      this.#options = merged;
+      this.#shared.retune(next.delayMs, next.maxAttempts);
+    };
   }
 
   on<K extends keyof HedgeEvents>(event: K, listener: (payload: HedgeEvents[K]) => void): () => void {
@@ -287,5 +330,5 @@ class Hedge implements HedgePolicy {
  * ```
  */
 export function hedge(options: HedgeOptions): HedgePolicy {
-  return new Hedge(hedgeSettings(options));
+  return new Hedge(options, hedgeSettings(options));
 }

@@ -4,5 +4,5 @@
  *
  * @packageDocumentation
  */
-export type { HedgeEvents, HedgeOptions, HedgePolicy, HedgeStats } from './hedge.js';
+export type { HedgeEvents, HedgeOptions, HedgePolicy, HedgeSettings, HedgeStats } from './hedge.js';
 export { hedge } from './hedge.js';

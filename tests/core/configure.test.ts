@@ -243,3 +243,34 @@ describe('configure a retry budget', () => {
     expect(budget.stats()).toMatchObject({ firstAttempts: 10, retries: 2, available: 3 });
   });
 });
+
+describe('configure a hedge and a fallback', () => {
+  it('hedge: a call in flight keeps its delay; new calls hedge after the new one', async () => {
+    const { hedge } = await import('bulwark/hedge');
+    const clock = new FakeClock();
+    const search = hedge({ delayMs: 100, clock });
+    const starts: number[] = [];
+    const slow = () => {
+      starts.push(clock.now());
+      return new Promise<string>(() => {});
+    };
+    void search.execute(slow);
+    search.configure({ delayMs: 30 });
+    expect(() => search.configure({ maxAttempts: 0 })).toThrow(/"maxAttempts" must be a whole number from 1 to 10/);
+    expect(search.delayMs).toBe(30);
+    void search.execute(slow);
+    await clock.advance(100);
+    expect(starts).toEqual([0, 0, 30, 100]);
+  });
+
+  it('fallback: a new answer replaces the old, whichever form', async () => {
+    const { fallback } = await import('bulwark/fallback');
+    const safe = fallback<string>({ value: 'stale' });
+    const failing = () => Promise.reject(new Error('down'));
+    expect(await safe.execute(failing)).toBe('stale');
+    safe.configure({ to: (error) => `fallback for ${(error as Error).message}` });
+    expect(await safe.execute(failing)).toBe('fallback for down');
+    expect(() => safe.configure({ to: 'x' } as never)).toThrow(/option "to" must be a function/);
+    expect(await safe.execute(failing)).toBe('fallback for down');
+  });
+});
