@@ -18,6 +18,7 @@ export { secret } from './secret.js';
 export type {
   ConfigChangeEvent,
   ConfigHealth,
+  ConfigTarget,
   ConfigWatcher,
   ConfigWatcherEvents,
   ReloadResult,

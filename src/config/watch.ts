@@ -5,8 +5,9 @@
  */
 import type { $ZodType } from 'zod/v4/core';
 import type { Clock } from '../core/clock.js';
+import { commitAll, prepareConfigure } from '../core/configure.js';
 import { ConfigError, describe } from '../core/errors.js';
-import { Emitter, type EventSource } from '../core/listeners.js';
+import { Emitter, type EventSource, type Unsubscribe } from '../core/listeners.js';
 import { clockOption, msOption } from '../core/options.js';
 import { type ConfigChange, diffConfig } from './diff.js';
 import { DirectoryWatch } from './dir-watch.js';
@@ -89,8 +90,28 @@ export interface ConfigWatcher<S extends $ZodType = $ZodType> extends EventSourc
    * while the files cannot be watched (with why, and the polling that stands in).
    */
   healthCheck(): () => Promise<ConfigHealth>;
+  /**
+   * Keeps `target` (a policy, a composed pipeline, a `policies()` registry: anything with
+   * `configure`) configured from the section `select` picks: configured now (throwing if the
+   * section is refused), and on every reload, where the section is validated by the target
+   * **before** the config is swapped in. A section the target refuses makes the whole reload
+   * refused, exactly like one the schema refuses: an `error` event, `lastError`, a `warn` health
+   * check, and no policy changed. Returns the function that unbinds.
+   */
+  bind<T>(select: (config: Config<S>) => T, target: ConfigTarget<T>): Unsubscribe;
   /** Stops watching and polling; nothing is left open. */
   close(): Promise<void>;
+}
+
+/** What {@link ConfigWatcher.bind} keeps configured: a policy, a pipeline, a registry. */
+export interface ConfigTarget<T> {
+  /** Applies `settings`, or throws and changes nothing. */
+  configure(settings: T): void;
+}
+
+interface Binding<S extends $ZodType> {
+  readonly select: (config: Config<S>) => unknown;
+  readonly target: object;
 }
 
 const WATCH_KEYS = ['debounceMs', 'pollMs', 'clock'] as const;
@@ -113,6 +134,7 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
   #poll: unknown;
   #polling = false;
   #closed = false;
+  readonly #bindings = new Set<Binding<S>>();
 
   constructor(options: CheckedOptions, clock: Clock, debounceMs: number, pollMs: number | undefined) {
     super();
@@ -165,7 +187,21 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     };
   }
 
+  bind<T>(select: (config: Config<S>) => T, target: ConfigTarget<T>): Unsubscribe {
+    const where = 'watchConfig.bind';
+    if (typeof select !== 'function') {
+      throw new TypeError(`${where}: select must be a function (config) => section; got ${describe(select)}`);
+    }
+    commitAll([prepareConfigure(target, select(this.#current), where)]);
+    const binding: Binding<S> = { select, target };
+    this.#bindings.add(binding);
+    return () => {
+      this.#bindings.delete(binding);
+    };
+  }
+
   async close(): Promise<void> {
+    this.#bindings.clear();
     this.#closed = true;
     if (this.#debounce !== undefined) this.#clock.clearTimeout(this.#debounce);
     if (this.#poll !== undefined) this.#clock.clearTimeout(this.#poll);
@@ -197,8 +233,17 @@ class Watcher<S extends $ZodType> extends Emitter<ConfigWatcherEvents<S>> implem
     const changes = diffConfig(this.#current, evaluation.output, evaluation.masking);
     if (changes.length === 0) return { applied: false, generation: this.#generation, changes: [] };
     const next = freezeConfig(evaluation.output, evaluation.masking) as Config<S>;
+    // Every bound policy checks its section before anything changes: one refusal refuses it all.
+    let commits: Array<(epoch: number) => void>;
+    try {
+      commits = [...this.#bindings].map(({ select, target }) => prepareConfigure(target, select(next), 'bind'));
+    } catch (error) {
+      const message = `the bound policies refused the new settings: ${error instanceof Error ? error.message : describe(error)}`;
+      return this.#refuse(new ConfigError([{ path: '', source: 'bind', message }], { cause: error }));
+    }
     const previous = this.#current;
     this.#current = next;
+    commitAll(commits);
     this.#generation++;
     this.emit('change', { config: next, previous, changes, generation: this.#generation });
     return { applied: true, generation: this.#generation, changes };
