@@ -4,7 +4,8 @@
  */
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import type { Bulkhead } from '../bulkhead/bulkhead.js';
-import type { ComposedPolicy } from '../core/policy.js';
+import type { ComposedPolicy, Policy } from '../core/policy.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { FallbackPolicy } from '../fallback/fallback.js';
 import type { HedgePolicy } from '../hedge/hedge.js';
 import type { RateLimitPolicy } from '../rate-limit/rate-limit.js';
@@ -16,6 +17,7 @@ import { type ConfigWatcherShape, type HealthCheckerShape, isConfigWatcher, isHe
 /** A thing `observe` knows, tagged with its kind. */
 export type Known =
   | { readonly kind: 'composed'; readonly target: ComposedPolicy }
+  | { readonly kind: 'registry'; readonly target: PolicyRegistry<Policy, unknown> }
   | { readonly kind: 'circuit breaker'; readonly target: CircuitBreaker }
   | { readonly kind: 'retry policy'; readonly target: RetryPolicy }
   | { readonly kind: 'timeout policy'; readonly target: TimeoutPolicy }
@@ -35,6 +37,9 @@ const fn = (x: Members, ...names: string[]) => names.every((n) => typeof x[n] ==
 export function recognise(x: unknown): Known | undefined {
   if (typeof x !== 'object' || x === null) return undefined;
   const m = x as Members;
+  if (m.kind === 'registry' && fn(m, 'get', 'on', 'entries')) {
+    return { kind: 'registry', target: x as PolicyRegistry<Policy, unknown> };
+  }
   // A policy says what it is (`kind`); nothing is guessed from its other properties.
   if (fn(m, 'execute')) {
     switch (m.kind) {

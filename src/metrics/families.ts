@@ -62,6 +62,8 @@ export interface Families {
   readonly redisFallbacks: Counter;
   /** Everything observed, by the object observed. */
   readonly observed: Map<object, Observation>;
+  /** How many live observations count into each counter or histogram series, by its labels. */
+  readonly seriesUsers: Map<string, number>;
   /** Duration series in use: `duration \0 constant label values \0 kind \0 name` to its first owner. */
   readonly names: Map<string, object>;
 }
@@ -354,6 +356,7 @@ function create(registry: Registry, prefix: string, constantNames: readonly stri
     hedgesWon,
     redisFallbacks,
     observed,
+    seriesUsers: new Map(),
     names: new Map(),
   };
   for (const name of METRIC_NAMES) {

@@ -2,20 +2,21 @@ import type { Registry } from 'prom-client';
 import type { CircuitBreaker } from '../breaker/breaker.js';
 import type { Bulkhead } from '../bulkhead/bulkhead.js';
 import { describe } from '../core/errors.js';
-import type { ComposedPolicy } from '../core/policy.js';
+import type { ComposedPolicy, Policy } from '../core/policy.js';
+import type { PolicyRegistry } from '../core/registry.js';
 import type { FallbackPolicy } from '../fallback/fallback.js';
 import type { HedgePolicy } from '../hedge/hedge.js';
 import type { RateLimitPolicy } from '../rate-limit/rate-limit.js';
 import type { RetryPolicy } from '../retry/retry.js';
 import type { TimeoutPolicy } from '../timeout/timeout.js';
 import { type Known, recognise } from './detect.js';
-import { type Families, familiesOn } from './families.js';
+import { type Families, familiesOn, type Observation } from './families.js';
 import { observeFallback, observeHedge, observeRateLimit } from './observe-limits.js';
 import { type Observed, observeBreaker, observeBulkhead, observeRetry, observeTimeout } from './observe-policies.js';
 import { observeRedisStore, type RedisStoreShape } from './observe-redis.js';
 import { type ConfigWatcherShape, type HealthCheckerShape, observeConfig, observeHealth } from './observe-state.js';
 import { metricsSettings } from './options.js';
-import { indexEntries } from './series.js';
+import { indexEntries, seriesKey } from './series.js';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -39,7 +40,8 @@ export type MetricsSource =
   | ComposedPolicy
   | HealthCheckerShape
   | ConfigWatcherShape
-  | RedisStoreShape;
+  | RedisStoreShape
+  | PolicyRegistry<Policy, unknown>;
 
 /** Prometheus metrics for bulwark's primitives. Made by {@link createMetrics}. */
 export interface Metrics {
@@ -55,16 +57,23 @@ export interface Metrics {
   observe(source: MetricsSource): () => void;
 }
 
-type Leaf = Exclude<Known, { kind: 'composed' }>;
+type Leaf = Exclude<Known, { kind: 'composed' } | { kind: 'registry' }>;
 
 function leavesOf(composed: ComposedPolicy, into: Leaf[] = []): Leaf[] {
   for (const part of composed.policies) {
     const known = recognise(part);
     if (known === undefined) continue;
     if (known.kind === 'composed') leavesOf(known.target, into);
-    else into.push(known);
+    else if (known.kind !== 'registry') into.push(known);
   }
   return into;
+}
+
+/** The leaves of one policy: itself, or every part of a composed one; none when nothing is known. */
+function leavesOfPolicy(policy: unknown): Leaf[] {
+  const known = recognise(policy);
+  if (known === undefined || known.kind === 'registry') return [];
+  return known.kind === 'composed' ? leavesOf(known.target) : [known];
 }
 
 function nameOf(leaf: Leaf): string {
@@ -138,6 +147,7 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
       break;
   }
   f.observed.set(leaf.target, observed.observation);
+  countUsers(f, observed.observation, 1);
   if (timed) f.names.set(durationKey, leaf.target);
   const release = () => {
     holds.delete(leaf.target);
@@ -147,12 +157,73 @@ function observeOne(f: Families, leaf: Leaf, constant: Readonly<Record<string, s
     const entries = indexEntries(f.duration);
     for (const series of observed.observation.durations) series.flush(f.duration, entries);
     f.observed.delete(leaf.target);
+    countUsers(f, observed.observation, -1);
     if (timed && f.names.get(durationKey) === leaf.target) f.names.delete(durationKey);
   };
   const hold = { count: 1, release };
   holds.set(leaf.target, hold);
   return once(() => {
     if (--hold.count === 0) hold.release();
+  });
+}
+
+/**
+ * Removes the counter and histogram series of an observation that ended for good (a policy a
+ * registry dropped), unless another live observation still counts into the same series: a
+ * registry per tenant must not leave a series per tenant it ever saw.
+ */
+function forget(f: Families, observation: Observation): void {
+  for (const [counter, series] of observation.counters) {
+    if (!f.seriesUsers.has(seriesKey(series.labels))) counter.remove(series.labels);
+  }
+  for (const series of observation.durations) {
+    if (!f.seriesUsers.has(seriesKey(series.labels))) f.duration.remove(series.labels);
+  }
+}
+
+/** Counts the live observations of each series, so `forget` knows which no one else uses. */
+function countUsers(f: Families, observation: Observation, by: 1 | -1): void {
+  const keys = [
+    ...observation.counters.map(([, series]) => seriesKey(series.labels)),
+    ...observation.durations.map((series) => seriesKey(series.labels)),
+  ];
+  for (const key of keys) {
+    const users = (f.seriesUsers.get(key) ?? 0) + by;
+    if (users > 0) f.seriesUsers.set(key, users);
+    else f.seriesUsers.delete(key);
+  }
+}
+
+/** Observes every policy of a registry: those made later when they appear, none after it drops them. */
+function observeRegistry(
+  f: Families,
+  registry: PolicyRegistry<Policy, unknown>,
+  observePolicy: (policy: Policy) => (() => void) | undefined,
+): () => void {
+  const stops = new Map<string, { stop: () => void; policy: Policy }>();
+  const add = (key: string, policy: Policy): void => {
+    const stop = observePolicy(policy);
+    if (stop !== undefined) stops.set(key, { stop, policy });
+  };
+  const drop = (key: string): void => {
+    const entry = stops.get(key);
+    if (entry === undefined) return;
+    stops.delete(key);
+    const observations = leavesOfPolicy(entry.policy)
+      .map((leaf) => f.observed.get(leaf.target))
+      .filter((o): o is Observation => o !== undefined);
+    entry.stop();
+    // A policy still observed by another `observe` keeps its series (its users did not drop).
+    for (const observation of observations) forget(f, observation);
+  };
+  for (const [key, policy] of registry.entries()) add(key, policy);
+  const offCreate = registry.on('create', ({ key, policy }) => add(key, policy));
+  const offEvict = registry.on('evict', ({ key }) => drop(key));
+  return once(() => {
+    offCreate();
+    offEvict();
+    for (const { stop } of stops.values()) stop();
+    stops.clear();
   });
 }
 
@@ -218,6 +289,16 @@ export function createMetrics(options?: MetricsOptions): Metrics {
         throw new TypeError(
           `metrics.observe: expected a circuit breaker, a retry, timeout, rate-limit, fallback or hedge policy, a bulkhead, a composed policy, a health checker, a config watcher or a Redis store; got ${describe(source)}`,
         );
+      }
+      if (known.kind === 'registry') {
+        return observeRegistry(families, known.target, (policy) => {
+          const parts = leavesOfPolicy(policy);
+          if (parts.length === 0) return undefined;
+          const stops = parts.map((leaf) => observeOne(families, leaf, s.constant));
+          return () => {
+            for (const stop of stops) stop();
+          };
+        });
       }
       const leaves = known.kind === 'composed' ? leavesOf(known.target) : [known];
       if (leaves.length === 0) {

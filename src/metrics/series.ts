@@ -126,7 +126,8 @@ export function indexEntries(histogram: Histogram): Map<string, HistogramEntry> 
   return index;
 }
 
-function seriesKey(labels: Labels): string {
+/** One string per label set, the same whatever the order of its keys. @internal */
+export function seriesKey(labels: Labels): string {
   return JSON.stringify(
     Object.keys(labels)
       .sort()
