@@ -35,6 +35,7 @@ import { loggerComparisons, loggerSuite, redactorComparisons, redactorSuite } fr
 import { measureBreakerMemory, measureTimeoutMemory, printMemory, printTimeoutMemory } from './memory.ts';
 import { metricsComparisons, metricsSuite } from './metrics.ts';
 import { closeRedisBench, redisBenchUrl, redisSuites } from './redis.ts';
+import { measureRegistryMemory } from './registry.ts';
 import { retryComparisons, retrySuite } from './retry.ts';
 import { timeoutComparisons, timeoutSuite } from './timeout.ts';
 
@@ -69,6 +70,7 @@ printStatusCost(results.cases);
 printBulkheadCost(results);
 printMemory(await measureBreakerMemory());
 printTimeoutMemory(await measureTimeoutMemory());
+printMemory(await measureRegistryMemory());
 for (const row of await measureRateLimitMemory()) printMemory(row);
 printHealthLoad(await measureHealthLoad());
 measureConfigLoading();
