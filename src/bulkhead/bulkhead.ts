@@ -1,4 +1,4 @@
-import { abortReason, onAbort } from '../core/abort.js';
+import { abortReason, INERT_SIGNAL, onAbort } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { BulkheadRejectedError, describe, rejectSoon, withoutStack } from '../core/errors.js';
@@ -207,7 +207,8 @@ class Limiter implements Bulkhead {
     if (timed && this.#firstStart === undefined) this.#firstStart = start;
     let result: T | PromiseLike<T>;
     try {
-      result = fn({ signal: caller ?? NEVER_ABORTED, attempt });
+      // With no caller, core's one never-aborting signal, shared by every call: no controller per call.
+      result = fn({ signal: caller ?? INERT_SIGNAL, attempt });
     } catch (error) {
       this.#done(timed, start, inflight, error, true);
       return Promise.reject(error);
@@ -354,19 +355,6 @@ class Limiter implements Bulkhead {
 }
 
 function noop(): void {}
-
-/**
- * The signal a call gets when its caller gave none: nobody can ever abort it, so a listener on it
- * could never run, and it keeps none (a shared signal that kept them would grow with every call
- * whose work forgets to remove its listener). Sharing it spares the ~150 ns of a controller per
- * call, a third of what the bulkhead costs (bench/bulkhead.ts).
- */
-const NEVER_ABORTED: AbortSignal = (() => {
-  const signal = new AbortController().signal;
-  Object.defineProperty(signal, 'addEventListener', { value: noop });
-  Object.defineProperty(signal, 'onabort', { get: () => null, set: noop });
-  return Object.freeze(signal);
-})();
 
 const KNOWN_OPTIONS = ['limit', 'queue', 'queueTimeoutMs', 'name', 'clock'] as const;
 const CONFIGURABLE = ['limit', 'queue', 'queueTimeoutMs'] as const;
