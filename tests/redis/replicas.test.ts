@@ -172,18 +172,26 @@ describe.skipIf(url === undefined)('replicas sharing limits through a real redis
     expect(opened(results[0] as BreakerResult, 0, 2500).length).toBeGreaterThan(0);
     for (const r of results.slice(1)) expect(opened(r, 0, 2500)).toEqual([]);
 
-    // Phase 2: once two replicas tripped on their own, the others open within syncMs + one call.
+    // Phase 2: replica 0 has stayed open since phase 1 (its dependency never recovered: it never
+    // closed). So the quorum of two is reached at the first own trip of another replica, and every
+    // other replica opens within syncMs + one call of it (plus a little for a loaded machine).
+    expect(
+      (results[0] as BreakerResult).changes.filter((c) => c.to === 'closed' && c.at < 5000),
+      'replica 0 stayed open',
+    ).toEqual([]);
     const ownTrips = results
+      .slice(1)
       .map((r) => opened(r, 2500, 5000).find((c) => c.reason === 'tripped' || c.reason === 'probe-failed')?.at)
       .filter((t): t is number => t !== undefined)
       .sort((a, b) => a - b);
-    expect(ownTrips.length).toBeGreaterThanOrEqual(2);
-    const quorumAt = ownTrips[1] as number;
+    expect(ownTrips.length).toBeGreaterThanOrEqual(1);
+    const quorumAt = ownTrips[0] as number;
     for (const [i, r] of results.entries()) {
+      if (i === 0) continue;
       const first = opened(r, 2500, 5000)[0];
       expect(first, `replica ${i} opened`).toBeDefined();
       const oneCall = i < 2 ? 20 : 150;
-      expect((first as { at: number }).at - quorumAt, `replica ${i}`).toBeLessThanOrEqual(syncMs + oneCall + 60);
+      expect((first as { at: number }).at - quorumAt, `replica ${i}`).toBeLessThanOrEqual(syncMs + oneCall + 100);
     }
     // Replicas 2 and 3 opened because the fleet did, before their own three failures could trip them.
     expect(results.slice(2).some((r) => opened(r, 2500, 5000)[0]?.reason === 'shared')).toBe(true);
