@@ -92,6 +92,7 @@ export interface AdaptiveLimitStats {
  * {@link adaptiveLimit}. One bulkhead uses it; the bulkhead feeds it every finished call.
  */
 export interface AdaptiveLimit extends EventSource<AdaptiveLimitEvents> {
+  /** What it is: `'adaptive-limit'`, so a bulkhead and metrics know it from a fixed limit. */
   readonly kind: 'adaptive-limit';
   /** The limit's name. */
   readonly name: string;

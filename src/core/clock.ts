@@ -46,7 +46,9 @@ type TimerHandle = ReturnType<typeof globalThis.setTimeout>;
 export const systemClock: Clock = Object.freeze({
   now: () => performance.now(),
   setTimeout(cb: () => void, ms: number): unknown {
-    const handle: TimerHandle = globalThis.setTimeout(cb, ms);
+    // A delay computed as "deadline - now" can come out a hair below 0 (or NaN): it means now, as
+    // FakeClock reads it, and Node would print a TimeoutNegativeWarning for it.
+    const handle: TimerHandle = globalThis.setTimeout(cb, ms > 0 ? ms : 0);
     // Node and Bun return an object with unref(); browsers and Deno return a number.
     (handle as { unref?: () => void }).unref?.();
     return handle;

@@ -39,11 +39,32 @@ export interface PolicyRegistryOptions<P extends Policy, S> {
 /** Events of a {@link PolicyRegistry}. */
 export interface PolicyRegistryEvents<P extends Policy> {
   /** A policy was made for a key seen for the first time (or again after it was dropped). */
-  create: { readonly registry: string; readonly key: string; readonly policy: P };
+  create: {
+    /** The registry's name. */
+    readonly registry: string;
+    /** The key the policy was made for. */
+    readonly key: string;
+    /** The policy made. */
+    readonly policy: P;
+  };
   /** A policy was dropped; metrics stop exporting it. */
-  evict: { readonly registry: string; readonly key: string; readonly policy: P; readonly reason: EvictionReason };
+  evict: {
+    /** The registry's name. */
+    readonly registry: string;
+    /** The key whose policy was dropped. */
+    readonly key: string;
+    /** The policy dropped. */
+    readonly policy: P;
+    /** `'max-keys'`, `'idle'` or `'deleted'`. */
+    readonly reason: EvictionReason;
+  };
   /** New settings were applied to `keys`, the live policies that have settings in them. */
-  configure: { readonly registry: string; readonly keys: readonly string[] };
+  configure: {
+    /** The registry's name. */
+    readonly registry: string;
+    /** The live keys reconfigured. */
+    readonly keys: readonly string[];
+  };
 }
 
 /** Counters of a {@link PolicyRegistry}, for dashboards. */
@@ -60,6 +81,7 @@ export interface PolicyRegistryStats {
 
 /** Policies by key, made on first use. Made by {@link policies}. */
 export interface PolicyRegistry<P extends Policy, S> extends EventSource<PolicyRegistryEvents<P>> {
+  /** What it is: `'registry'` (metrics observe it, and every policy it makes). */
   readonly kind: 'registry';
   /** The registry's name. */
   readonly name: string;

@@ -61,6 +61,7 @@ export interface FallbackStats {
  * not a plain `Policy`: put it outermost and call it directly (see the example of `fallback`).
  */
 export interface FallbackPolicy<R> extends EventSource<FallbackEvents>, Configurable<FallbackSettings<R>> {
+  /** What the policy is: `'fallback'`. */
   readonly kind: 'fallback';
   /** The policy's name, as given in its options. */
   readonly name: string;
@@ -77,12 +78,22 @@ const KNOWN_OPTIONS = ['value', 'to', 'when', 'name'] as const;
  * the same type `R`, one replacing the other) and `when`.
  */
 export type FallbackSettings<R> =
-  | { readonly value: R; readonly when?: ((error: unknown) => boolean) | undefined }
   | {
-      readonly to: (error: unknown, context: ExecuteContext) => R | PromiseLike<R>;
+      /** The new value a failed call resolves with. */
+      readonly value: R;
+      /** Which errors are answered (default: every error but the caller's abort). */
       readonly when?: ((error: unknown) => boolean) | undefined;
     }
-  | { readonly when: ((error: unknown) => boolean) | undefined };
+  | {
+      /** The new answer, made from the error. */
+      readonly to: (error: unknown, context: ExecuteContext) => R | PromiseLike<R>;
+      /** Which errors are answered (default: every error but the caller's abort). */
+      readonly when?: ((error: unknown) => boolean) | undefined;
+    }
+  | {
+      /** Which errors are answered, the answer kept. */
+      readonly when: ((error: unknown) => boolean) | undefined;
+    };
 
 interface Settings<R> {
   readonly name: string;

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
+import { configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type RetryBudgetStore, SharedBudget } from './shared-budget.js';
@@ -52,7 +52,12 @@ export interface RetryBudgetStats {
  * const orders = retry({ budget }); // both draw from the same budget
  * ```
  */
-export interface RetryBudget extends Partial<Configurable<RetryBudgetSettings>> {
+export interface RetryBudget {
+  /**
+   * New `ratio` and `minPerSecond` over the counts kept (a budget made by {@link retryBudget} has
+   * it; one of your own may not). Throws, changing nothing, on a bad value.
+   */
+  configure?(settings: RetryBudgetSettings): void;
   /** Counts a first attempt (retry policies call this). */
   recordAttempt(): void;
   /** Takes one retry if the budget allows it; false when it is spent. */

@@ -4,9 +4,13 @@ import type { RateDecision, RateLimitStore, RateRule } from '../rate-limit/store
 
 /** One call of {@link FakeRateLimitStore.take}, as recorded. */
 export interface RecordedTake {
+  /** The key the limiter asked for. */
   readonly key: string;
+  /** The rule it applies. */
   readonly rule: RateRule;
+  /** The limiter's clock reading. */
   readonly now: number;
+  /** Permits asked for. */
   readonly cost: number;
 }
 
