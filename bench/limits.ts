@@ -9,7 +9,7 @@ import { memoryRateLimitStore, type RateLimitPolicy, rateLimit } from 'bulwark/r
 import { fallback as cockatielFallback, handleAll } from 'cockatiel';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Comparison, Suite } from './harness.ts';
-import type { MemoryRow } from './memory.ts';
+import { heapUsed, type MemoryRow } from './memory.ts';
 
 const work = async (): Promise<number> => 1;
 const failing = async (): Promise<number> => {
@@ -116,14 +116,6 @@ export const hedgeSuite: Suite = {
     })(),
   },
 };
-
-function heapUsed(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench does)');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 /** 10,000 rate limiters, one per tenant, each with a permit taken (so each holds its state). */
 export async function measureRateLimitMemory(): Promise<MemoryRow[]> {

@@ -12,7 +12,8 @@ export interface MemoryRow {
   readonly budgetBytes: number;
 }
 
-function heapUsed(): number {
+/** Heap in use after two full collections: what the measures below subtract. */
+export function heapUsed(): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench does)');
   gc();

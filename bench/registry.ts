@@ -4,15 +4,7 @@
  */
 import { policies } from 'bulwark';
 import { circuitBreaker } from 'bulwark/breaker';
-import type { MemoryRow } from './memory.ts';
-
-function heapUsed(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('run with node --expose-gc (npm run bench does)');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapUsed, type MemoryRow } from './memory.ts';
 
 export async function measureRegistryMemory(): Promise<MemoryRow> {
   const before = heapUsed();
