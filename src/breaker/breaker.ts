@@ -306,8 +306,9 @@ class Breaker implements CircuitBreaker {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     // Closed, the common case: no clock read unless something needs a duration. A shared breaker
-    // reads it on every call: that is when it hears from the fleet.
-    if (this.#mode === 'closed' && this.#isolations === 0 && this.#shared === undefined) {
+    // reports on a timer while calls flow and applies the fleet's answers as they arrive.
+    if (this.#mode === 'closed' && this.#isolations === 0) {
+      this.#shared?.beat();
       return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false);
     }
     const now = this.#s.clock.now();

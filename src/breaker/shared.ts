@@ -199,15 +199,40 @@ export class SharedCircuit {
   #changes = 0;
   #delivered = 0;
   #retry: unknown;
+  /** The report timer while calls flow; none while the breaker is idle. */
+  #beat: unknown;
+  /** A call came since the report timer was armed. */
+  #called = false;
 
   constructor(settings: SharedSettings, host: SharedHost) {
     this.#s = settings;
     this.#host = host;
   }
 
-  /** On every call: reports when `syncMs` has passed since the last report. One compare otherwise. */
+  /** On a call that read the clock: reports when `syncMs` has passed since the last report. */
   tick(now: number): void {
     if (now >= this.#nextSyncAt) this.#sync(now);
+  }
+
+  /**
+   * On every call of a closed breaker, which reads no clock: the first call reports at once, then
+   * one timer reports every `syncMs` while calls keep coming, and lapses when they stop (no timer
+   * while idle). The fleet's answers are applied when they arrive, so this path costs a flag.
+   */
+  beat(): void {
+    this.#called = true;
+    if (this.#beat !== undefined) return;
+    if (this.#nextSyncAt === 0) this.#sync(this.#host.now());
+    this.#beat = this.#host.later(() => this.#onBeat(), this.#s.syncMs);
+  }
+
+  #onBeat(): void {
+    this.#beat = undefined;
+    if (!this.#called) return;
+    this.#called = false;
+    const now = this.#host.now();
+    if (now >= this.#nextSyncAt) this.#sync(now);
+    this.#beat = this.#host.later(() => this.#onBeat(), Math.max(1, this.#nextSyncAt - now));
   }
 
   /** Counts one outcome for the next report. */
