@@ -48,6 +48,7 @@ export const systemClock: Clock = Object.freeze({
   setTimeout(cb: () => void, ms: number): unknown {
     // A delay computed as "deadline - now" can come out a hair below 0 (or NaN): it means now, as
     // FakeClock reads it, and Node would print a TimeoutNegativeWarning for it.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(0, NaN) is NaN; this makes NaN 0 too
     const handle: TimerHandle = globalThis.setTimeout(cb, ms > 0 ? ms : 0);
     // Node and Bun return an object with unref(); browsers and Deno return a number.
     (handle as { unref?: () => void }).unref?.();

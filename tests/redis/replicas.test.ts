@@ -186,12 +186,15 @@ describe.skipIf(url === undefined)('replicas sharing limits through a real redis
       .sort((a, b) => a - b);
     expect(ownTrips.length).toBeGreaterThanOrEqual(1);
     const quorumAt = ownTrips[0] as number;
+    // Four processes, a Redis and the rest of the suite share two cores: a report's round trip and
+    // a late timer add up to a few hundred ms when the machine is busy (it failed once at 100).
+    const SLACK_MS = 250;
     for (const [i, r] of results.entries()) {
       if (i === 0) continue;
       const first = opened(r, 2500, 5000)[0];
       expect(first, `replica ${i} opened`).toBeDefined();
       const oneCall = i < 2 ? 20 : 150;
-      expect((first as { at: number }).at - quorumAt, `replica ${i}`).toBeLessThanOrEqual(syncMs + oneCall + 100);
+      expect((first as { at: number }).at - quorumAt, `replica ${i}`).toBeLessThanOrEqual(syncMs + oneCall + SLACK_MS);
     }
     // Replicas 2 and 3 opened because the fleet did, before their own three failures could trip them.
     expect(results.slice(2).some((r) => opened(r, 2500, 5000)[0]?.reason === 'shared')).toBe(true);
