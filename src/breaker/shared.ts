@@ -283,7 +283,7 @@ export class SharedCircuit {
         this.#connected = true;
         if (answer.answer === 'granted') this.#leases++;
         else if (answer.answer === 'open') this.#openFor(answer.openRemainingMs);
-        else if (answer.answer === 'closed') this.#closeIfOpen();
+        else if (answer.answer === 'closed') this.#fleetClosed();
         this.#epoch = answer.epoch;
       },
       () => undefined,
@@ -373,8 +373,7 @@ export class SharedCircuit {
     else if (view.state === 'closed' && (!this.#voting || (sent.voting && !view.voteCounted))) {
       // The fleet is closed, and this replica is open only because the fleet was, or on a vote
       // the fleet's close made stale. A vote cast after this report left is the next report's.
-      this.#voting = false;
-      this.#closeIfOpen();
+      this.#fleetClosed();
     }
   }
 
@@ -391,7 +390,13 @@ export class SharedCircuit {
     if (state === 'closed' || (state === 'half-open' && this.#host.probesInFlight() === 0)) this.#host.openFor(ms);
   }
 
-  #closeIfOpen(): void {
+  /**
+   * The fleet closed after this replica's vote: the vote is stale and goes with the close (kept,
+   * it would count again in the new epoch and reopen a healthy fleet). A probe in flight still
+   * decides this replica's own state, and votes again if it fails.
+   */
+  #fleetClosed(): void {
+    this.#voting = false;
     const state = this.#host.state();
     if (state === 'open' || (state === 'half-open' && this.#host.probesInFlight() === 0)) this.#host.close();
   }

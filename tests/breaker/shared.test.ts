@@ -7,6 +7,7 @@ import {
   type BreakerView,
   circuitBreaker,
   consecutiveFailures,
+  type LeaseAnswer,
 } from 'bulwark/breaker';
 import { FakeClock } from 'bulwark/testing';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,10 @@ const closed: BreakerView = {
   failures: 0,
 };
 
-function scripted(answer: (report: BreakerReport) => BreakerView | undefined | 'throw') {
+function scripted(
+  answer: (report: BreakerReport) => BreakerView | undefined | 'throw',
+  lease: () => LeaseAnswer | undefined = () => undefined,
+) {
   const reports: BreakerReport[] = [];
   const store: BreakerStateStore = {
     syncBreaker(_name, report) {
@@ -35,7 +39,7 @@ function scripted(answer: (report: BreakerReport) => BreakerView | undefined | '
       if (a === 'throw') throw new Error('store bug');
       return Promise.resolve(a);
     },
-    leaseProbe: () => Promise.resolve(undefined),
+    leaseProbe: () => Promise.resolve(lease()),
   };
   return { store, reports };
 }
@@ -104,5 +108,34 @@ describe('circuitBreaker({ shared })', () => {
     await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
     expect(breaker.state).toBe('open');
     expect(breaker.stats().shared).toMatchObject({ connected: false });
+  });
+
+  it('drops its vote when it hears through a probe lease that the fleet closed, so a stale vote cannot reopen the fleet', async () => {
+    // Found by the four-replica test: two replicas that had voted closed on the lease's answer,
+    // kept their votes, and at the next report (now in the new epoch) reopened a healthy fleet.
+    const clock = new FakeClock();
+    let epoch = 0;
+    const { store, reports } = scripted(
+      (r) => ({ ...closed, epoch, votes: r.voting ? 1 : 0, voteCounted: r.voting }),
+      () => ({ answer: 'closed', openRemainingMs: 0, epoch: ++epoch }),
+    );
+    const breaker = circuitBreaker({
+      clock,
+      trip: consecutiveFailures(1),
+      openMs: 1000,
+      shared: { store, syncMs: 100 },
+    });
+    await breaker.execute(() => Promise.reject(new Error('down'))).catch(() => {});
+    await clock.advance(0);
+    expect(reports.at(-1)).toMatchObject({ voting: true });
+    await clock.advance(1000);
+    expect(breaker.state).toBe('half-open');
+    // The half-open call asks for a lease; the fleet closed meanwhile: the call runs as a closed one.
+    expect(await breaker.execute(() => 'ok')).toBe('ok');
+    expect(breaker.state).toBe('closed');
+    await clock.advance(100);
+    await breaker.execute(() => 'ok');
+    await clock.advance(100);
+    expect(reports.at(-1)).toMatchObject({ voting: false, seenEpoch: 1 });
   });
 });

@@ -48,11 +48,12 @@ describe('observing twice', () => {
   it('observing the same thing twice counts it once, and it stops with the last stop', async () => {
     const registry = new Registry();
     const metrics = createMetrics({ registry });
-    const t = timeout({ ms: 10, name: 'db' });
+    const clock = new FakeClock();
+    const t = timeout({ ms: 10, name: 'db', clock });
     const stopFirst = metrics.observe(t);
     const stopAgain = metrics.observe(compose(t, circuitBreaker({ name: 'db' })));
     const fired = t.execute(() => new Promise(() => {})).catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await clock.advance(10);
     await fired;
     expect(await samples(registry, 'bulwark_timeouts_total')).toEqual(['bulwark_timeouts_total{policy="db"} 1']);
     stopFirst();
