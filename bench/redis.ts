@@ -32,6 +32,9 @@ export function closeRedisBench(): void {
   for (const c of clients) c.disconnect();
 }
 
+/** The suite that the CPU table of `npm run bench` takes too: its success path makes no round trip. */
+export const SHARED_BREAKER_SUITE = 'breaker shared on Redis, successful call';
+
 /**
  * A/B in alternating rounds: on a shared machine the load moves within seconds, and two cases
  * measured one after the other see different loads. The median round ratio is what to read.
@@ -97,7 +100,7 @@ export function redisSuites(url: string): Array<{ suite: Suite; comparisons: Com
     },
     {
       suite: {
-        name: 'breaker shared on Redis, successful call',
+        name: SHARED_BREAKER_SUITE,
         cases: {
           'bulwark breaker (local)': () => local.execute(work),
           'bulwark breaker (shared on Redis)': () => shared.execute(work),
@@ -110,12 +113,14 @@ export function redisSuites(url: string): Array<{ suite: Suite; comparisons: Com
 
 // `node bench/redis.ts` runs these alone (after `npm run build`).
 if (import.meta.main) {
-  const { printResults, runSuites } = await import('./harness.ts');
+  const { printResults, runSuites, runSuitesCpu } = await import('./harness.ts');
   if (redisBenchUrl === undefined) {
     console.log('bench/redis.ts: set BULWARK_BENCH_REDIS_URL=redis://127.0.0.1:6390 to run the Redis benchmarks');
   } else {
     const suites = redisSuites(redisBenchUrl);
     printResults(await runSuites(suites));
+    console.log('\nCPU time per call, cases interleaved (the shared breaker makes no round trip per call):');
+    printResults(await runSuitesCpu(suites.filter(({ suite }) => suite.name === SHARED_BREAKER_SUITE)));
     for (const { suite, comparisons } of suites) {
       for (const c of comparisons) {
         const subject = suite.cases[c.subject] as () => unknown;
