@@ -225,8 +225,10 @@ describe.each(FRAMEWORKS)('loadShedder under a CPU-bound flood on %s', (framewor
     };
     await Promise.all([...Array.from({ length: 24 }, client), prober()]);
     expect(statuses.get(503) ?? 0).toBeGreaterThan(0);
-    expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
-    expect([...statuses.keys()].sort()).toEqual([200, 503]);
+    // Nothing but answers and refusals. How many were admitted before the sampler saw the flood
+    // depends on the machine: on a loaded one (CI, load average 10 on two cores) it can be none,
+    // so admission is checked after the flood, below.
+    expect([...statuses.keys()].filter((s) => s !== 200 && s !== 503)).toEqual([]);
     expect(refusal?.headers['retry-after']).toBe('2');
     expect(refusal?.headers['content-type']).toBe('application/problem+json');
     expect(refusal?.json()).toMatchObject({ status: 503, code: 'ERR_OVERLOADED' });
