@@ -9,21 +9,20 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { MAX_TIMER_MS } from '../core/options.js';
 
 /**
- * One pending deadline: a node of its lane. The timeout's in-flight call extends it, so a call
- * costs one object for its place in the queue and its own state.
+ * One pending deadline: a node of its lane. The timeout's in-flight call is one, so a call costs
+ * one object for its place in the queue, its state and its work's context.
  *
  * @internal
  */
-export abstract class Deadline {
+export interface Deadline {
   /** When it falls due, on its clock. */
-  at = 0;
+  at: number;
   /** The lane it waits in; undefined once it left (settled, cancelled or expired). */
-  lane: Lane | undefined = undefined;
-  prev: Deadline | undefined = undefined;
-  next: Deadline | undefined = undefined;
-
+  lane: Lane | undefined;
+  prev: Deadline | undefined;
+  next: Deadline | undefined;
   /** Time ran out. Called once, after the deadline left its lane. */
-  abstract expire(): void;
+  expire(): void;
 }
 
 /**
