@@ -10,30 +10,36 @@ import { abortReason, onAbort, ownedController } from './abort.js';
 import { type ExecuteContext, type ExecuteOptions, isThenable, type Work } from './policy.js';
 
 /**
- * A context whose signal is made on first read. As it is, the signal is one of its own that
- * nothing will abort (nobody is there to abort it), marked so that nested policies do not follow
- * it. A policy that aborts its work (the timeout) extends it: its call is the context, and makes
- * the controller its way (`makeController`).
+ * A policy that aborts its work (the timeout): it makes the work's signal when the work first
+ * reads it, already aborted if the policy aborted the work before that.
+ *
+ * @internal
+ */
+export interface SignalOwner {
+  workSignal(): AbortSignal;
+}
+
+/**
+ * A context whose signal is made on first read: by its `owner`, or without one, a signal of its
+ * own that nothing will abort (nobody is there to abort it), marked so that nested policies do
+ * not follow it. Its own enumerable property is `attempt` alone: it prints and serializes as
+ * small as a plain `{ signal, attempt }` would, and exposes nothing of the policy behind it.
  *
  * @internal
  */
 export class LazyContext implements ExecuteContext {
   readonly attempt: number;
-  /** The controller of the signal, once the work read it. */
-  controller: AbortController | undefined = undefined;
+  readonly #owner: SignalOwner | undefined;
+  #signal: AbortSignal | undefined;
 
-  constructor(attempt: number) {
+  constructor(attempt: number, owner?: SignalOwner) {
     this.attempt = attempt;
+    this.#owner = owner;
   }
 
   get signal(): AbortSignal {
-    this.controller ??= this.makeController();
-    return this.controller.signal;
-  }
-
-  /** Makes the controller of the signal, the first time the work reads it. */
-  protected makeController(): AbortController {
-    return ownedController(true);
+    this.#signal ??= this.#owner === undefined ? ownedController(true).signal : this.#owner.workSignal();
+    return this.#signal;
   }
 }
 

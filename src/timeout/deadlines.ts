@@ -9,20 +9,21 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { MAX_TIMER_MS } from '../core/options.js';
 
 /**
- * One pending deadline: a node of its lane. The timeout's in-flight call is one, so a call costs
- * one object for its place in the queue, its state and its work's context.
+ * One pending deadline: a node of its lane. The timeout's in-flight call extends it, so a call
+ * costs one object for its place in the queue and its own state.
  *
  * @internal
  */
-export interface Deadline {
+export abstract class Deadline {
   /** When it falls due, on its clock. */
-  at: number;
+  at = 0;
   /** The lane it waits in; undefined once it left (settled, cancelled or expired). */
-  lane: Lane | undefined;
-  prev: Deadline | undefined;
-  next: Deadline | undefined;
+  lane: Lane | undefined = undefined;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+
   /** Time ran out. Called once, after the deadline left its lane. */
-  expire(): void;
+  abstract expire(): void;
 }
 
 /**

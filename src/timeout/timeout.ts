@@ -2,12 +2,12 @@ import { abortOwned, abortReason, isAborted, onAbort, ownedController } from '..
 import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
-import { LazyContext } from '../core/context.js';
+import { LazyContext, type SignalOwner } from '../core/context.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
-import { type ClockTimer, clockTimer, type Deadline, Lane } from './deadlines.js';
+import { type ClockTimer, clockTimer, Deadline, Lane } from './deadlines.js';
 
 /** Options of {@link timeout}. */
 export interface TimeoutOptions {
@@ -61,18 +61,16 @@ function noop(): void {}
 const NOT_ABORTED: unique symbol = Symbol('bulwark.timeout.notAborted') as never;
 
 /**
- * One call in flight: the context its work gets, its place in the clock's deadline queue and what
- * settles it, in one object. Whichever comes first, the work's outcome, the deadline or the
- * caller's abort, takes it out of the queue; the others then find it gone and do nothing. The
- * work's signal is made when the work first reads it; aborted before that, the call keeps the
- * reason, and a later read gets a signal already aborted with it.
+ * One call in flight: its place in the clock's deadline queue and what settles it. Whichever
+ * comes first, the work's outcome, the deadline or the caller's abort, takes it out of the queue;
+ * the others then find it gone and do nothing. The work's signal is made when the work first
+ * reads it (`workSignal`); aborted before that, the call keeps the reason, and a later read gets
+ * a signal already aborted with it.
  */
-class TimedCall<T> extends LazyContext implements Deadline {
-  at = 0;
-  lane: Lane | undefined = undefined;
-  prev: Deadline | undefined = undefined;
-  next: Deadline | undefined = undefined;
+class TimedCall<T> extends Deadline implements SignalOwner {
   readonly shared: Shared;
+  /** The controller of the work's signal, once the work read it. */
+  controller: AbortController | undefined = undefined;
   /** Why the work was aborted before it read its signal. */
   abortedWith: unknown = NOT_ABORTED;
   resolve: (value: T) => void = noop;
@@ -80,18 +78,15 @@ class TimedCall<T> extends LazyContext implements Deadline {
   /** Stops following the caller's signal (a no-op without one). */
   detach: () => void = noop;
 
-  constructor(shared: Shared, attempt: number) {
-    super(attempt);
+  constructor(shared: Shared) {
+    super();
     this.shared = shared;
   }
 
-  override get signal(): AbortSignal {
-    let controller = this.controller;
-    if (controller === undefined) {
-      controller = ownedController();
-      if (this.abortedWith !== NOT_ABORTED) abortOwned(controller, this.abortedWith);
-      this.controller = controller;
-    }
+  workSignal(): AbortSignal {
+    const controller = ownedController();
+    this.controller = controller;
+    if (this.abortedWith !== NOT_ABORTED) abortOwned(controller, this.abortedWith);
     return controller.signal;
   }
 
@@ -194,13 +189,13 @@ class Timeout implements TimeoutPolicy {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const { shared, lane } = this.#settings.at(options?.since);
-    const call = new TimedCall<T>(shared, options?.attempt ?? 1);
+    const call = new TimedCall<T>(shared);
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
     if (caller !== undefined) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
     let result: T | PromiseLike<T>;
     try {
-      result = fn(call);
+      result = fn(new LazyContext(options?.attempt ?? 1, call));
     } catch (err) {
       call.detach();
       return Promise.reject(caller?.aborted ? abortReason(caller) : err);

@@ -92,6 +92,15 @@ describe('the work signal of a timeout, made when read', () => {
     expect(context?.attempt).toBe(1);
   });
 
+  it('its context exposes only the attempt and the signal: it prints and serializes small', async () => {
+    const clock = new FakeClock();
+    const context = await timeout({ ms: 10, clock }).execute((ctx) => ctx, { attempt: 2 });
+    expect(Object.keys(context)).toEqual(['attempt']);
+    expect(JSON.stringify(context)).toBe('{"attempt":2}');
+    expect(context.signal).toBeInstanceOf(AbortSignal);
+    expect(context.signal.aborted).toBe(false);
+  });
+
   it('work that never reads it still times out, and its context reports the attempt', async () => {
     const clock = new FakeClock();
     const attempts: number[] = [];
