@@ -212,10 +212,9 @@ class Timeout implements TimeoutPolicy {
     capturing = call as TimedCall<unknown>;
     const promise = new Promise<T>(capture as Executor<T>);
     lane.add(call);
-    result.then(
-      (value) => call.fulfil(value),
-      (error: unknown) => call.fail(error),
-    );
+    // Bound methods: two objects held while the call is in flight, where two closures and the
+    // scope they share are three (about 50 bytes more per call, the same time).
+    result.then(call.fulfil.bind(call), call.fail.bind(call));
     return promise;
   }
 }
