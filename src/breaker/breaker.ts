@@ -215,6 +215,13 @@ interface Settings {
 
 type Mode = 'closed' | 'open' | 'half-open';
 
+/** How a breaker counts the outcome of a call that needs no state of its own (see `#plainOutcome`). */
+interface PlainOutcome {
+  readonly generation: number;
+  readonly onValue: (value: unknown) => unknown;
+  readonly onError: (err: unknown) => never;
+}
+
 /** The start of a call nobody needed to time (no slow-call rule, no listener): its duration reads 0. */
 const UNTIMED = Number.NaN;
 
@@ -244,6 +251,10 @@ class Breaker implements CircuitBreaker {
   #probeStartedAt = 0;
   #isolations = 0;
   #rejected = 0;
+  #plain: PlainOutcome | undefined;
+  /** Whether calls are timed (see `#timed`), as of the listeners' version `#timedFor` (-1: ask again). */
+  #isTimed = false;
+  #timedFor = -1;
   readonly #shared: SharedCircuit | undefined;
 
   constructor(options: CircuitBreakerOptions, settings: Settings, snapshot: CircuitBreakerSnapshot | undefined) {
@@ -291,6 +302,7 @@ class Breaker implements CircuitBreaker {
       this.#options = merged;
       this.#window = createWindow(next.trip, next.slow?.rate, this.#window);
       this.#s = next;
+      this.#timedFor = -1;
     };
   }
 
@@ -491,12 +503,16 @@ class Breaker implements CircuitBreaker {
   /** True when a call's duration is wanted: slow-call counting, or someone listening to outcomes. */
   #timed(): boolean {
     const events = this.#events;
-    return (
-      this.#s.slow !== undefined ||
-      events.listening('success') ||
-      events.listening('failure') ||
-      events.listening('ignored')
-    );
+    // Asked on every call: answered anew only when a listener came or went, or settings changed.
+    if (this.#timedFor !== events.version) {
+      this.#timedFor = events.version;
+      this.#isTimed =
+        this.#s.slow !== undefined ||
+        events.listening('success') ||
+        events.listening('failure') ||
+        events.listening('ignored');
+    }
+    return this.#isTimed;
   }
 
   #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, start: number, probe: boolean): Promise<T> {
@@ -520,6 +536,12 @@ class Breaker implements CircuitBreaker {
     if (!isThenable(result)) {
       this.#succeeded(result, generation, start, probe);
       return Promise.resolve(result);
+    }
+    // The common call (closed, not timed, not a probe) needs nothing of its own to be counted:
+    // its handlers are made once per state, not twice per call.
+    if (!probe && Number.isNaN(start)) {
+      const plain = this.#plainOutcome();
+      return Promise.resolve(result).then(plain.onValue as (value: T) => T, plain.onError);
     }
     return Promise.resolve(result).then(
       (value) => {
@@ -595,6 +617,27 @@ class Breaker implements CircuitBreaker {
         },
       );
     });
+  }
+
+  /** The handlers of the current state's plain calls, made when the state changed since last asked. */
+  #plainOutcome(): PlainOutcome {
+    const generation = this.#generation;
+    let plain = this.#plain;
+    if (plain === undefined || plain.generation !== generation) {
+      plain = {
+        generation,
+        onValue: (value) => {
+          this.#succeeded(value, generation, UNTIMED, false);
+          return value;
+        },
+        onError: (err) => {
+          this.#failed(err, generation, UNTIMED, false, undefined);
+          throw err;
+        },
+      };
+      this.#plain = plain;
+    }
+    return plain;
   }
 
   #duration(start: number, now: number): number {

@@ -9,9 +9,13 @@
  * work's signal is therefore aborted only while the work runs, never after it returned.
  */
 import { abortOwned, abortReason, canAbort, INERT_SIGNAL, isAborted, onAbort, ownedController } from './abort.js';
-import { isThenable, type Work } from './policy.js';
+import { LazyContext } from './context.js';
+import { type ExecuteContext, isThenable, type Work } from './policy.js';
 
 function noop(): void {}
+
+/** The first attempt's context when no user code sees it (see `hidden`): one for every call. */
+const HIDDEN_FIRST: ExecuteContext = Object.freeze({ signal: INERT_SIGNAL, attempt: 1 });
 
 /** A late rejection of work whose call already settled must not surface as unhandled. @internal */
 export function ignoreLate(result: unknown): void {
@@ -35,9 +39,11 @@ export function runAttempt<T>(
   if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
   if (caller === undefined || !canAbort(caller)) {
     try {
-      // `hidden`: no user code sees this signal (compose put a timeout inside), so the shared
-      // never-aborting one does; otherwise the attempt gets one of its own.
-      return Promise.resolve(fn({ signal: hidden ? INERT_SIGNAL : ownedController(true).signal, attempt }));
+      // `hidden`: no user code sees this context (compose put a timeout inside), so the shared
+      // never-aborting signal does; otherwise the attempt gets one of its own, made if read.
+      return Promise.resolve(
+        fn(hidden ? (attempt === 1 ? HIDDEN_FIRST : { signal: INERT_SIGNAL, attempt }) : new LazyContext(attempt)),
+      );
     } catch (err) {
       return Promise.reject(err);
     }

@@ -32,6 +32,15 @@ export interface EventSource<Events extends object> {
  */
 export class Emitter<Events extends object> implements EventSource<Events> {
   #listeners: Map<keyof Events, Array<(payload: never) => void>> | undefined;
+  #version = 0;
+
+  /**
+   * Changes each time a listener is added or removed: a hot path that asks `listening` about
+   * several events can keep its answer until this moves.
+   */
+  get version(): number {
+    return this.#version;
+  }
 
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): Unsubscribe {
     if (typeof listener !== 'function') {
@@ -40,6 +49,7 @@ export class Emitter<Events extends object> implements EventSource<Events> {
     this.#listeners ??= new Map();
     // Copy on write, so a listener that unsubscribes during emit does not skip its neighbour.
     this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener as (payload: never) => void]);
+    this.#version++;
     let active = true;
     return () => {
       if (!active) return;
@@ -48,6 +58,7 @@ export class Emitter<Events extends object> implements EventSource<Events> {
       if (!list) return;
       const index = list.indexOf(listener as (payload: never) => void);
       if (index === -1) return;
+      this.#version++;
       const next = list.slice(0, index).concat(list.slice(index + 1));
       if (next.length === 0) this.#listeners?.delete(event);
       else this.#listeners?.set(event, next);

@@ -220,14 +220,17 @@ class Retry implements RetryPolicy {
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
     const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
-    const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
-    const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());
     const { isResultFailure } = s;
     // The common case: nobody listens and no value can fail, so no success handler and no clock
-    // read. (A listener that subscribes while the call runs hears from the next call on.)
+    // read; one closure per call, for the failure. (A listener that subscribes while the call
+    // runs hears from the next call on.)
     if (isResultFailure === undefined && !this.#events.listening('success')) {
-      return first.then(undefined, retryAfterFirst);
+      return first.then(undefined, (error: unknown) =>
+        this.#retryAfterFirst(s, fn, caller, carry(error), Number.isNaN(startedAt) ? s.clock.now() : startedAt),
+      );
     }
+    const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
+    const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());
     return first.then((value) => {
       if (isResultFailure !== undefined && refused(isResultFailure, value)) {
         return this.#retryAfterFirst(s, fn, caller, carry(value, true), since());
