@@ -61,15 +61,26 @@ export class Masking {
 
   /** Remembers every secret value found under `path` in `value`. */
   rememberSecretsIn(value: unknown, path: Path): void {
-    if (isPlainObject(value)) {
-      for (const [key, inner] of Object.entries(value)) this.rememberSecretsIn(inner, [...path, key]);
-    } else if (Array.isArray(value)) {
-      value.forEach((inner, index) => {
-        this.rememberSecretsIn(inner, [...path, index]);
-      });
-    } else if (this.isSecretPath(path)) {
-      this.rememberSecret(value);
-    }
+    // One path, pushed and popped as the walk goes (isSecretPath keeps no reference to it).
+    const at = [...path];
+    const walk = (node: unknown): void => {
+      if (isPlainObject(node)) {
+        for (const key of Object.keys(node)) {
+          at.push(key);
+          walk(node[key]);
+          at.pop();
+        }
+      } else if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) {
+          at.push(i);
+          walk(node[i]);
+          at.pop();
+        }
+      } else if (this.isSecretPath(at)) {
+        this.rememberSecret(node);
+      }
+    };
+    walk(value);
   }
 
   /** `text` with every remembered secret value, and every secret shape, replaced by the mask. */

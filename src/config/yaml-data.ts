@@ -78,7 +78,8 @@ export function toYamlData(root: unknown, counter: LineCounter): YamlData {
   const buildPairs = (pairs: readonly Pair[]): Record<string, unknown> => {
     const object: Record<string, unknown> = Object.create(null);
     const keys = new Map<string, number>();
-    offsets.set(object, keys);
+    // What an alias copies keeps no offsets: its settings are placed at the alias, as before.
+    if (expanding === 0) offsets.set(object, keys);
     for (const pair of pairs) {
       const key = keyOf(pair.key);
       if (key === undefined) {
@@ -140,7 +141,7 @@ export function toYamlData(root: unknown, counter: LineCounter): YamlData {
       const items = node.items;
       const list: unknown[] = new Array(items.length);
       const at: (number | undefined)[] = new Array(items.length);
-      offsets.set(list, at);
+      if (expanding === 0) offsets.set(list, at);
       for (let i = 0; i < items.length; i++) {
         const item = items[i];
         at[i] = offsetOf(item);
