@@ -18,6 +18,7 @@ export class Masking {
   readonly #schema: SchemaLike;
   readonly #redactor: Redactor;
   readonly #extraSecretPaths = new Set<string>();
+  readonly #secretKeys = new Map<string, boolean>();
   #values: string[] = [];
   #sorted = true;
 
@@ -28,7 +29,13 @@ export class Masking {
 
   /** True when a key name is secret by the key rules (used for env variable names too). */
   isSecretKey(key: string): boolean {
-    return this.#redactor.secretKeyRule(key) !== null;
+    // A config repeats its key names (`host`, `port` in every group): each is decided once.
+    let secret = this.#secretKeys.get(key);
+    if (secret === undefined) {
+      secret = this.#redactor.secretKeyRule(key) !== null;
+      this.#secretKeys.set(key, secret);
+    }
+    return secret;
   }
 
   /** True when the setting at `path` is secret. */
