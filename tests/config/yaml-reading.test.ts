@@ -150,6 +150,17 @@ describe('the parser runs with a plain process.env', () => {
     expect(process.env).toBe(env);
   });
 
+  it('and parses as it is where process.env cannot be replaced', () => {
+    const descriptor = Object.getOwnPropertyDescriptor(process, 'env') as PropertyDescriptor;
+    Object.defineProperty(process, 'env', { ...descriptor, writable: false });
+    try {
+      expect(load('a: 1\n')).toEqual({ a: 1 });
+      expect(process.env).toBe(descriptor.value);
+    } finally {
+      Object.defineProperty(process, 'env', descriptor);
+    }
+  });
+
   it('while variables from the real environment are still expanded', () => {
     process.env.BULWARK_YAML_TEST = 'from-env';
     try {
