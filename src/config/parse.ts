@@ -3,10 +3,11 @@
  * `file config/app.yaml:12`), and problems with their line. Messages never quote the file's text,
  * so a secret next to a syntax error is not copied into the error.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { Composer, Document, LineCounter, Parser, parseDocument, YAMLParseError } from 'yaml';
 import { type DataProblem, DEPTH_MESSAGE, toData } from './data.js';
 import type { Path } from './paths.js';
-import { toYamlData } from './yaml-data.js';
+import { fromCst } from './yaml-cst.js';
+import { lineLookup, toYamlData } from './yaml-data.js';
 
 /**
  * A parsed file: its value (clean data: null-prototype objects, no `__proto__` key, no cycle, no
@@ -57,14 +58,40 @@ function withPlainEnv<T>(parse: () => T): T {
 
 const noLines = (): undefined => undefined;
 
+/**
+ * The parser's tokens for `text`, then either the value read straight from them (`fromCst`, the
+ * common block shape) or the `Document` the composer makes of them, as `parseDocument` does.
+ */
+function parseYamlText(text: string, counter: LineCounter): Parsed | Document.Parsed {
+  const tokens = Array.from(new Parser(counter.addNewLine).parse(text));
+  const fast = fromCst(tokens);
+  if (fast !== undefined) {
+    return { value: fast.value, lineOf: lineLookup(fast.value, fast.offsets, counter), problems: [], refused: [] };
+  }
+  // The parser's own duplicate check (`uniqueKeys`) compares every key of a mapping with every
+  // other (minutes for 70,000 keys); `toYamlData` finds duplicates with one lookup per key.
+  const composer = new Composer({ uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (doc !== undefined) {
+      doc.errors.push(
+        new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'),
+      );
+      break;
+    }
+    doc = next;
+  }
+  return doc as Document.Parsed;
+}
+
 /** YAML 1.2 (core schema: `yes` stays a string). Duplicate keys and multiple documents are errors. */
 export function parseYaml(text: string): Parsed {
   const counter = new LineCounter();
-  let doc: ReturnType<typeof parseDocument>;
+  let doc: Document.Parsed;
   try {
-    // The parser's own duplicate check (`uniqueKeys`) compares every key of a mapping with every
-    // other (minutes for 70,000 keys); `toYamlData` finds duplicates with one lookup per key.
-    doc = withPlainEnv(() => parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false }));
+    const parsed = withPlainEnv(() => parseYamlText(text, counter));
+    if (!(parsed instanceof Document)) return parsed;
+    doc = parsed;
   } catch (error) {
     // The parser recurses: input nested deep enough exhausts the stack before any bound of ours.
     const message = error instanceof RangeError ? DEPTH_MESSAGE : firstLine(String(error));

@@ -23,7 +23,7 @@ export interface YamlData {
 type Segment = string | number;
 
 /** The offsets in the text of a mapping's keys, or of a list's items. */
-type Offsets = Map<string, number> | (number | undefined)[];
+export type Offsets = Map<string, number> | (number | undefined)[];
 
 function offsetOf(node: unknown): number | undefined {
   return (node as { range?: readonly number[] | null } | null)?.range?.[0];
@@ -157,7 +157,19 @@ export function toYamlData(root: unknown, counter: LineCounter): YamlData {
 
   const value = build(root);
 
-  const lineOf = (at: Path): number | undefined => {
+  return { value, lineOf: lineLookup(value, offsets, counter), problems, refused };
+}
+
+/**
+ * `lineOf(path)` for a value whose containers have their keys' offsets in `offsets`: the line of
+ * the deepest key or list item on `path` that has one, computed only when asked.
+ */
+export function lineLookup(
+  value: unknown,
+  offsets: ReadonlyMap<object, Offsets>,
+  counter: LineCounter,
+): (path: Path) => number | undefined {
+  return (at) => {
     let node: unknown = value;
     let found: number | undefined;
     for (const segment of at) {
@@ -173,8 +185,6 @@ export function toYamlData(root: unknown, counter: LineCounter): YamlData {
       // `node` is one of ours (a null-prototype object or an array): an own read.
       node = (node as Record<Segment, unknown>)[segment];
     }
-    return lineAt(found);
+    return found === undefined ? undefined : counter.linePos(found).line;
   };
-
-  return { value, lineOf, problems, refused };
 }
