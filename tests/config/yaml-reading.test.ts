@@ -114,6 +114,24 @@ describe('anchors and aliases', () => {
   });
 });
 
+describe('block-style files (read from the parser tokens) keep every protection', () => {
+  it('a __proto__ key is refused with its path and line', () => {
+    const file = files.write('app.yaml', 'db:\n  host: h\n  __proto__:\n    host: x\n');
+    const error = errorOf(() => loadConfig({ schema: records, env: {}, files: [file] }));
+    expect(error.issues).toMatchObject([{ path: 'db.__proto__', source: `file ${file}:3` }]);
+    expect(({} as Record<string, unknown>).host).toBeUndefined();
+  });
+
+  it('nesting past 64 levels is refused', () => {
+    const text = Array.from({ length: 70 }, (_, i) => `${' '.repeat(2 * i)}k${i}:`).join('\n');
+    expect(errorOf(() => load(`${text} 1\n`)).message).toMatch(/nested more than 64 levels deep/);
+  });
+
+  it('a tab used as indentation is invalid YAML, as the parser says', () => {
+    expect(errorOf(() => load('a:\n\tb: 1\n')).message).toMatch(/invalid YAML/);
+  });
+});
+
 describe('keys', () => {
   it.each([
     ['a list', '? [a, b]\n: 1\n'],
