@@ -117,7 +117,7 @@ describe('YAML read from the tokens or composed: the same as the yaml package', 
       ),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 
   it('for any such text mutated at random', () => {
     fc.assert(

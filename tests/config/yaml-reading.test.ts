@@ -219,5 +219,5 @@ describe('the value is what the yaml package reads', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 30_000);
 });
