@@ -25,7 +25,14 @@ export const PROTO_KEY = '__proto__';
 /** What a value nested too deep is told. */
 export const DEPTH_MESSAGE = `nested more than ${MAX_DEPTH} levels deep; flatten it`;
 
-const PROTO_MESSAGE = `"${PROTO_KEY}" is not allowed as a setting name: it would reach the prototype of every object`;
+/** What a `__proto__` key is told. */
+export const PROTO_MESSAGE = `"${PROTO_KEY}" is not allowed as a setting name: it would reach the prototype of every object`;
+
+/** What a value that contains itself is told. */
+export const CYCLE_MESSAGE = 'contains itself (a cycle)';
+
+/** What a key that is not a string or a number (a list, a mapping, null) is told. */
+export const KEY_MESSAGE = 'a key must be a string or a number';
 
 function mapKey(key: unknown): string | undefined {
   if (typeof key === 'string') return key;
@@ -56,7 +63,7 @@ export function toData(value: unknown): Data {
       return undefined;
     }
     if (ancestors.has(container)) {
-      problem('contains itself (a cycle)');
+      problem(CYCLE_MESSAGE);
       return undefined;
     }
     ancestors.add(container);
@@ -78,7 +85,7 @@ export function toData(value: unknown): Data {
       for (const [rawKey, inner] of entries) {
         const key = mapKey(rawKey);
         if (key === undefined) {
-          problem('a key must be a string or a number');
+          problem(KEY_MESSAGE);
           continue;
         }
         path.push(key);

@@ -117,22 +117,38 @@ function expandString(text: string, env: Env, path: Path, problems: ExpandProble
 export function expandValues(value: unknown, env: Env): Expanded {
   const problems: ExpandProblem[] = [];
   const used: { path: Path; names: string[] }[] = [];
-  const walk = (node: unknown, path: (string | number)[]): unknown => {
+  // One path, pushed and popped as the walk goes; copied only for a string that has a `${`.
+  const path: (string | number)[] = [];
+  const walk = (node: unknown): unknown => {
     if (typeof node === 'string') {
+      if (!node.includes('${')) return node;
+      const at = [...path];
       const names: string[] = [];
-      const out = expandString(node, env, path, problems, names);
-      if (names.length > 0) used.push({ path, names });
+      const out = expandString(node, env, at, problems, names);
+      if (names.length > 0) used.push({ path: at, names });
       return out;
     }
-    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
+    if (Array.isArray(node)) {
+      const out: unknown[] = new Array(node.length);
+      for (let i = 0; i < node.length; i++) {
+        path.push(i);
+        out[i] = walk(node[i]);
+        path.pop();
+      }
+      return out;
+    }
     if (isPlainObject(node)) {
       const out: Record<string, unknown> = Object.create(null);
-      for (const key of Object.keys(node)) out[key] = walk(node[key], [...path, key]);
+      for (const key of Object.keys(node)) {
+        path.push(key);
+        out[key] = walk(node[key]);
+        path.pop();
+      }
       return out;
     }
     return node;
   };
-  return { value: walk(value, []), problems, used };
+  return { value: walk(value), problems, used };
 }
 
 /**

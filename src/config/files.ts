@@ -203,11 +203,8 @@ function loadFile(file: string, optional: boolean, includedFrom: string | undefi
     fileIssue(`invalid ${format === 'yaml' ? 'YAML' : 'JSON'}: ${problem.message}`, problem.line);
   if (parsed.problems.length > 0) return null;
   const sourceAt = (path: Path): string => {
-    for (let n = path.length; n > 0; n--) {
-      const line = parsed.lines.get(formatPath(path.slice(0, n)));
-      if (line !== undefined) return `file ${shown}:${line}`;
-    }
-    return `file ${shown}`;
+    const line = parsed.lineOf(path);
+    return line === undefined ? `file ${shown}` : `file ${shown}:${line}`;
   };
   for (const problem of parsed.refused) {
     ctx.issues.push({ path: formatPath(problem.path), source: sourceAt(problem.path), message: problem.message });

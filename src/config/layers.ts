@@ -55,19 +55,40 @@ export class Layers {
     node.children = undefined;
   }
 
-  /** Merges a whole parsed object; `sourceOf(path)` names the source of each setting in it. */
-  merge(value: Record<string, unknown>, sourceOf: (path: Path) => string, base: Path = []): void {
-    for (const key of Object.keys(value)) {
-      const inner = value[key];
-      const path = [...base, key];
-      if (isPlainObject(inner)) {
-        // A new object has no source of its own: its settings each have theirs.
-        if (!isPlainObject(this.#at(path))) this.set(path, Object.create(null), undefined);
-        this.merge(inner, sourceOf, path);
-      } else if (inner !== undefined) {
-        this.set(path, inner, sourceOf(path));
+  /**
+   * Merges a whole parsed object; `sourceOf(path)` names the source of each setting in it (it is
+   * handed one path array that changes as the walk goes, and must not keep it). The walk holds the
+   * merged container and the sources node it is in, so a setting costs one step, not a walk from
+   * the root.
+   */
+  merge(value: Record<string, unknown>, sourceOf: (path: Path) => string): void {
+    const path: string[] = [];
+    const walk = (object: Record<string, unknown>, target: Container, node: SourceNode): void => {
+      for (const key of Object.keys(object)) {
+        const inner = object[key];
+        if (inner === undefined) continue;
+        path.push(key);
+        const below = child(node, key);
+        if (isPlainObject(inner)) {
+          let next = own(target, key);
+          if (!isPlainObject(next)) {
+            // A new object has no source of its own: its settings each have theirs. What was
+            // here (a value and its source) is gone.
+            next = Object.create(null);
+            target[key] = next;
+            below.source = undefined;
+            below.children = undefined;
+          }
+          walk(inner, next as Container, below);
+        } else {
+          target[key] = inner;
+          below.source = sourceOf(path);
+          below.children = undefined;
+        }
+        path.pop();
       }
-    }
+    };
+    walk(value, this.value as Container, this.#sources);
   }
 
   /** The source of the setting at `path`, or of the nearest setting above it. */

@@ -17,3 +17,6 @@ export const MAX_INCLUDES = 1000;
 
 /** `${X:-${Y:-...}}` nested deeper than this is refused. */
 export const MAX_DEFAULT_NESTING = 8;
+
+/** Aliases (`*name`) in one YAML file may add at most this many values in all (a "billion laughs" is refused). */
+export const MAX_ALIAS_VALUES = 100_000;

@@ -18,6 +18,7 @@ export class Masking {
   readonly #schema: SchemaLike;
   readonly #redactor: Redactor;
   readonly #extraSecretPaths = new Set<string>();
+  readonly #secretKeys = new Map<string, boolean>();
   #values: string[] = [];
   #sorted = true;
 
@@ -28,13 +29,18 @@ export class Masking {
 
   /** True when a key name is secret by the key rules (used for env variable names too). */
   isSecretKey(key: string): boolean {
-    return this.#redactor.secretKeyRule(key) !== null;
+    // A config repeats its key names (`host`, `port` in every group): each is decided once.
+    let secret = this.#secretKeys.get(key);
+    if (secret === undefined) {
+      secret = this.#redactor.secretKeyRule(key) !== null;
+      this.#secretKeys.set(key, secret);
+    }
+    return secret;
   }
 
   /** True when the setting at `path` is secret. */
   isSecretPath(path: Path): boolean {
-    const text = formatPath(path);
-    for (const marked of this.#extraSecretPaths) if (isUnder(text, marked)) return true;
+    if (this.#markedAt(path)) return true;
     let schema: SchemaLike | undefined = this.#schema;
     if (unwrap(schema).secret) return true;
     for (const segment of path) {
@@ -59,17 +65,47 @@ export class Masking {
     this.#sorted = false;
   }
 
-  /** Remembers every secret value found under `path` in `value`. */
+  /**
+   * Remembers every secret value found under `path` in `value`. The walk carries the schema and
+   * whether the path so far is secret down with it (what {@link isSecretPath} decides from the
+   * root for one path), so each key is looked at once, not once per setting under it.
+   */
   rememberSecretsIn(value: unknown, path: Path): void {
-    if (isPlainObject(value)) {
-      for (const [key, inner] of Object.entries(value)) this.rememberSecretsIn(inner, [...path, key]);
-    } else if (Array.isArray(value)) {
-      value.forEach((inner, index) => {
-        this.rememberSecretsIn(inner, [...path, index]);
-      });
-    } else if (this.isSecretPath(path)) {
-      this.rememberSecret(value);
-    }
+    let schema: SchemaLike | undefined = this.#schema;
+    let secret = unwrap(schema).secret;
+    for (const segment of path) [schema, secret] = this.#step(schema, secret, segment);
+    // One path, pushed and popped as the walk goes; only read for paths marked by expansion.
+    const at: (string | number)[] = [...path];
+    const walk = (node: unknown, nodeSchema: SchemaLike | undefined, nodeSecret: boolean): void => {
+      const keys = isPlainObject(node) ? Object.keys(node) : Array.isArray(node) ? node.keys() : undefined;
+      if (keys === undefined) {
+        if (nodeSecret || this.#markedAt(at)) this.rememberSecret(node);
+        return;
+      }
+      for (const key of keys) {
+        const [childSchema, childSecret] = this.#step(nodeSchema, nodeSecret, key);
+        at.push(key);
+        walk((node as Record<string | number, unknown>)[key], childSchema, childSecret);
+        at.pop();
+      }
+    };
+    walk(value, schema, secret);
+  }
+
+  /** One segment down: the child's schema, and whether the path is secret from there on. */
+  #step(schema: SchemaLike | undefined, secret: boolean, segment: string | number): [SchemaLike | undefined, boolean] {
+    const child = schema === undefined ? undefined : childSchema(schema, segment);
+    if (secret) return [child, true];
+    if (typeof segment === 'string' && this.isSecretKey(segment)) return [child, true];
+    return [child, child !== undefined && unwrap(child).secret];
+  }
+
+  /** True when `path` is under a path marked secret because a secret variable was expanded into it. */
+  #markedAt(path: Path): boolean {
+    if (this.#extraSecretPaths.size === 0) return false;
+    const text = formatPath(path);
+    for (const marked of this.#extraSecretPaths) if (isUnder(text, marked)) return true;
+    return false;
   }
 
   /** `text` with every remembered secret value, and every secret shape, replaced by the mask. */

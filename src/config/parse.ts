@@ -3,18 +3,21 @@
  * `file config/app.yaml:12`), and problems with their line. Messages never quote the file's text,
  * so a secret next to a syntax error is not copied into the error.
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { Composer, Document, LineCounter, Parser, parseDocument, YAMLParseError } from 'yaml';
 import { type DataProblem, DEPTH_MESSAGE, toData } from './data.js';
-import { MAX_DEPTH } from './limits.js';
 import type { Path } from './paths.js';
+import { fromCst } from './yaml-cst.js';
+import { lineLookup, toYamlData } from './yaml-data.js';
 
 /**
- * A parsed file: its value (clean data, see `toData`), the line of each key path, what kept it
- * from parsing (`problems`, with their line) and what in it was refused (`refused`, by path).
+ * A parsed file: its value (clean data: null-prototype objects, no `__proto__` key, no cycle, no
+ * more than 64 levels), the line of a key path (`lineOf`), what kept it from parsing
+ * (`problems`, with their line) and what in it was refused (`refused`, by path).
  */
 export interface Parsed {
   readonly value: unknown;
-  readonly lines: ReadonlyMap<string, number>;
+  /** The line of the deepest key or list item on `path` that the file has, if any. */
+  readonly lineOf: (path: Path) => number | undefined;
   readonly problems: readonly { readonly line?: number; readonly message: string }[];
   readonly refused: readonly DataProblem[];
 }
@@ -27,72 +30,77 @@ export interface DotenvEntry {
 }
 
 /**
- * The line of every key path and, when asked, the duplicate keys of each mapping (found here in
- * one pass with a set per mapping: the parser's own `uniqueKeys` check compares every key with
- * every other, which took minutes on a file of 70,000 keys). Stops below {@link MAX_DEPTH}, where
- * the value is refused anyway.
+ * Runs `parse` with `process.env` set, for its duration, to a plain object holding only the
+ * parser's two debug switches. `yaml`'s parser reads `process.env.LOG_TOKENS` once per token
+ * (588,000 reads for the 5 MB file of the bench), and every read of the real `process.env` calls
+ * into the runtime: that was about a sixth of the load. The parse is synchronous, so no other code
+ * runs while the plain object is in place, and the real one is put back even if the parse throws.
+ * Where `process.env` cannot be replaced (a frozen `process`), the parse runs as it is.
  */
-function lineMap(
-  root: unknown,
-  counter: LineCounter,
-  duplicates?: { line: number; message: string }[],
-  tooDeep?: DataProblem[],
-): Map<string, number> {
-  const lines = new Map<string, number>();
-  // `at` is formatPath(path), built as the walk goes down: one string per key, not one per level.
-  const walk = (node: unknown, path: (string | number)[], at: string): void => {
-    if (path.length >= MAX_DEPTH) {
-      if ((isMap(node) || isSeq(node)) && tooDeep?.length === 0)
-        tooDeep.push({ path: [...path], message: DEPTH_MESSAGE });
-      return;
+function withPlainEnv<T>(parse: () => T): T {
+  const real = process.env;
+  const plain: Record<string, string> = {};
+  for (const name of ['LOG_TOKENS', 'LOG_STREAM']) {
+    const value = real[name];
+    if (value !== undefined) plain[name] = value;
+  }
+  try {
+    process.env = plain;
+  } catch {
+    return parse();
+  }
+  try {
+    return parse();
+  } finally {
+    process.env = real;
+  }
+}
+
+const noLines = (): undefined => undefined;
+
+/**
+ * The parser's tokens for `text`, then either the value read straight from them (`fromCst`, the
+ * common block shape) or the `Document` the composer makes of them, as `parseDocument` does.
+ */
+function parseYamlText(text: string, counter: LineCounter): Parsed | Document.Parsed {
+  const tokens = Array.from(new Parser(counter.addNewLine).parse(text));
+  const fast = fromCst(tokens);
+  if (fast !== undefined) {
+    return { value: fast.value, lineOf: lineLookup(fast.value, fast.offsets, counter), problems: [], refused: [] };
+  }
+  // The parser's own duplicate check (`uniqueKeys`) compares every key of a mapping with every
+  // other (minutes for 70,000 keys); `toYamlData` finds duplicates with one lookup per key.
+  const composer = new Composer({ uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (doc !== undefined) {
+      doc.errors.push(
+        new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents'),
+      );
+      break;
     }
-    if (isMap(node)) {
-      const seen = duplicates ? new Set<string>() : undefined;
-      for (const pair of node.items) {
-        const raw = isScalar(pair.key) ? pair.key.value : undefined;
-        if (typeof raw !== 'string' && typeof raw !== 'number') continue;
-        const key = String(raw);
-        const childAt = at === '' ? key : `${at}.${key}`;
-        const range = (pair.key as Node).range;
-        const line = range ? counter.linePos(range[0]).line : undefined;
-        if (seen?.has(key))
-          duplicates?.push({ line: line ?? 0, message: `Map keys must be unique; "${key}" is repeated` });
-        seen?.add(key);
-        if (line !== undefined) lines.set(childAt, line);
-        path.push(key);
-        walk(pair.value, path, childAt);
-        path.pop();
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, index) => {
-        const childAt = `${at}[${index}]`;
-        const range = (item as Node | null)?.range;
-        if (range) lines.set(childAt, counter.linePos(range[0]).line);
-        path.push(index);
-        walk(item, path, childAt);
-        path.pop();
-      });
-    }
-  };
-  walk(root, [], '');
-  return lines;
+    doc = next;
+  }
+  return doc as Document.Parsed;
 }
 
 /** YAML 1.2 (core schema: `yes` stays a string). Duplicate keys and multiple documents are errors. */
 export function parseYaml(text: string): Parsed {
   const counter = new LineCounter();
-  let doc: ReturnType<typeof parseDocument>;
+  let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+    const parsed = withPlainEnv(() => parseYamlText(text, counter));
+    if (!(parsed instanceof Document)) return parsed;
+    doc = parsed;
   } catch (error) {
     // The parser recurses: input nested deep enough exhausts the stack before any bound of ours.
     const message = error instanceof RangeError ? DEPTH_MESSAGE : firstLine(String(error));
-    return { value: undefined, lines: new Map(), problems: [{ message }], refused: [] };
+    return { value: undefined, lineOf: noLines, problems: [{ message }], refused: [] };
   }
   if (doc.errors.length > 0) {
     return {
       value: undefined,
-      lines: new Map(),
+      lineOf: noLines,
       problems: doc.errors.map((e) => ({
         line: counter.linePos(e.pos[0]).line,
         // The parser catches its own stack overflow on deep input and reports it as an error.
@@ -101,22 +109,10 @@ export function parseYaml(text: string): Parsed {
       refused: [],
     };
   }
-  const duplicates: { line: number; message: string }[] = [];
-  const tooDeep: DataProblem[] = [];
-  const lines = lineMap(doc.contents, counter, duplicates, tooDeep);
-  if (duplicates.length > 0) return { value: undefined, lines, problems: duplicates, refused: [] };
-  // Refused before toJS, which recurses and would exhaust the stack on deep input.
-  if (tooDeep.length > 0) return { value: undefined, lines, problems: [], refused: tooDeep };
-  let raw: unknown;
-  try {
-    // Mappings as Maps: the parser then never assigns a `__proto__` key (which would set the
-    // object's prototype); toData sees it as the key it is and refuses it.
-    raw = doc.toJS({ maxAliasCount: 100, mapAsMap: true });
-  } catch (error) {
-    return { value: undefined, lines, problems: [{ message: firstLine(String(error)) }], refused: [] };
-  }
-  const data = toData(raw);
-  return { value: data.value, lines, problems: [], refused: data.problems };
+  const data = toYamlData(doc.contents, counter);
+  if (data.problems.length > 0) return { value: undefined, lineOf: data.lineOf, problems: data.problems, refused: [] };
+  if (data.refused.length > 0) return { value: undefined, lineOf: data.lineOf, problems: [], refused: data.refused };
+  return { value: data.value, lineOf: data.lineOf, problems: [], refused: [] };
 }
 
 /** Strict JSON, with the line of a syntax error; key lines come from reading it as YAML, which JSON is. */
@@ -132,16 +128,16 @@ export function parseJson(text: string): Parsed {
     const kind = message.replace(/\s*(?:at position|in JSON at position|, ").*$/s, '').replace(/"[^"]*"/g, '…');
     return {
       value: undefined,
-      lines: new Map(),
+      lineOf: noLines,
       problems: [{ ...(line ? { line } : {}), message: kind }],
       refused: [],
     };
   }
   const data = toData(value);
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false });
-  const lines = doc.errors.length === 0 ? lineMap(doc.contents, counter) : new Map<string, number>();
-  return { value: data.value, lines, problems: [], refused: data.problems };
+  const doc = withPlainEnv(() => parseDocument(text, { lineCounter: counter, uniqueKeys: false }));
+  const lineOf = doc.errors.length === 0 ? toYamlData(doc.contents, counter).lineOf : noLines;
+  return { value: data.value, lineOf, problems: [], refused: data.problems };
 }
 
 const DOTENV_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/;
