@@ -1,6 +1,7 @@
-import { abortReason, INERT_SIGNAL, onAbort } from '../core/abort.js';
+import { abortReason, canAbort, INERT_SIGNAL, onAbort } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
+import { settledUnlessAborted, untilAborted } from '../core/context.js';
 import { BulkheadRejectedError, describe, rejectSoon, withoutStack } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import {
@@ -211,13 +212,14 @@ class Limiter implements Bulkhead {
       result = fn({ signal: caller ?? INERT_SIGNAL, attempt });
     } catch (error) {
       this.#done(timed, start, inflight, error, true);
-      return Promise.reject(error);
+      return Promise.reject(caller?.aborted ? abortReason(caller) : error);
     }
     if (!isThenable(result)) {
       this.#done(timed, start, inflight, undefined, false);
-      return Promise.resolve(result);
+      return caller === undefined ? Promise.resolve(result) : settledUnlessAborted(result, caller);
     }
-    return Promise.resolve(result).then(
+    // The place is held until the work really ends; the caller's abort settles the call at once.
+    const ended = Promise.resolve(result).then(
       (value) => {
         this.#done(timed, start, inflight, undefined, false);
         return value;
@@ -227,6 +229,7 @@ class Limiter implements Bulkhead {
         throw error;
       },
     );
+    return caller === undefined || !canAbort(caller) ? ended : untilAborted(ended, caller);
   }
 
   /** A call ended: free its place, learn from it, and give places to the waiting calls. */

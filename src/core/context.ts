@@ -99,8 +99,19 @@ export function runPassThrough<T>(fn: Work<T>, options: ExecuteOptions | undefin
   try {
     result = fn(passThroughContext(caller, options?.attempt ?? 1));
   } catch (err) {
-    return Promise.reject(err);
+    return Promise.reject(caller?.aborted ? abortReason(caller) : err);
   }
-  if (!isThenable(result)) return Promise.resolve(result);
-  return caller === undefined ? Promise.resolve(result) : untilAborted(result, caller);
+  if (caller === undefined) return Promise.resolve(result);
+  // An abort during the work's synchronous part is the outcome too (docs/core.md, "When the caller aborts").
+  return isThenable(result) ? untilAborted(result, caller) : settledUnlessAborted(result, caller);
+}
+
+/**
+ * The outcome of work that settled synchronously under `caller`: the caller's reason if it
+ * aborted while the work ran, else `value`.
+ *
+ * @internal
+ */
+export function settledUnlessAborted<T>(value: T, caller: AbortSignal): Promise<T> {
+  return caller.aborted ? Promise.reject(abortReason(caller)) : Promise.resolve(value);
 }

@@ -5,14 +5,38 @@
 import { type Clock, isClock, systemClock } from './clock.js';
 import { describe } from './errors.js';
 
-/** Throws a TypeError naming any key of `options` not in `known` (a typo is caught at once). */
+/**
+ * Throws a TypeError naming any key of `options` not in `known` (a typo is caught at once). Every
+ * known option is read once here too, so an options object that cannot be read (a Proxy whose
+ * traps throw, a getter that throws) fails with the function and the option named, not with a
+ * bare error from deep inside a constructor.
+ */
 export function checkKnownKeys(where: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch (err) {
+    throw new TypeError(`${where}: the options object could not be read: ${messageOf(err)}`, { cause: err });
+  }
+  for (const key of keys) {
     if (!known.includes(key)) {
       throw new TypeError(
         `${where}: unknown option "${key}"; valid options are ${known.map((k) => `"${k}"`).join(', ')}`,
       );
     }
+    try {
+      (options as Record<string, unknown>)[key];
+    } catch (err) {
+      throw new TypeError(`${where}: option "${key}" could not be read: ${messageOf(err)}`, { cause: err });
+    }
+  }
+}
+
+function messageOf(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return 'an unprintable error';
   }
 }
 

@@ -186,7 +186,7 @@ export function retryBudget(options?: RetryBudgetOptions): RetryBudget {
       throw new TypeError(`${where}: options "key" and "syncMs" need "store"`);
     }
   } else {
-    if (typeof (store as Partial<RetryBudgetStore>).syncBudget !== 'function') {
+    if (typeof (store as Partial<RetryBudgetStore> | null)?.syncBudget !== 'function') {
       throw new TypeError(
         `${where}: option "store" must be a RetryBudgetStore such as redisStore({ client }) from 'bulwark/redis'; got ${describe(store)}`,
       );

@@ -379,16 +379,24 @@ export function retry<R = unknown>(options?: RetryOptions<R>): RetryPolicy {
 }
 
 /** Checks every option and makes the settings a call runs under (the factory's and `configure`'s). */
+/**
+ * The most attempts a finite `attempts` may ask for: beyond it a number bounds nothing in
+ * practice (1e308 would retry for ever), so more must be `Infinity` with `maxElapsedMs`.
+ */
+const MAX_ATTEMPTS = 10_000;
+
 function retrySettings(o: RetryOptions): Settings {
   const where = 'retry';
   const attempts = o.attempts ?? 3;
   if (
     typeof attempts !== 'number' ||
     !(attempts >= 1) ||
-    (Number.isFinite(attempts) ? !Number.isInteger(attempts) : attempts !== Number.POSITIVE_INFINITY)
+    (Number.isFinite(attempts)
+      ? !Number.isInteger(attempts) || attempts > MAX_ATTEMPTS
+      : attempts !== Number.POSITIVE_INFINITY)
   ) {
     throw new RangeError(
-      `retry: option "attempts" must be a whole number >= 1, or Infinity with maxElapsedMs; got ${describe(attempts)}`,
+      `retry: option "attempts" must be a whole number from 1 to ${MAX_ATTEMPTS}, or Infinity with maxElapsedMs; got ${describe(attempts)}`,
     );
   }
   const maxElapsedMs =

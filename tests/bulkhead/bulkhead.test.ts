@@ -137,7 +137,7 @@ describe('bulkhead', () => {
     await running;
   });
 
-  it('a waiting call stops listening to its caller signal when it starts, is refused, or leaves', async () => {
+  it('a call stops listening to its caller signal when it settles, is refused, or leaves the queue', async () => {
     const clock = new FakeClock();
     const pool = bulkhead({ limit: 1, queue: 3, queueTimeoutMs: 100, clock });
     const shared = new AbortController().signal;
@@ -154,13 +154,15 @@ describe('bulkhead', () => {
     await clock.advance(50);
     g.open('done');
     await running;
-    // The first waiter runs now: it hands the signal to its work and stops listening itself.
-    expect(getEventListeners(shared, 'abort')).toHaveLength(1);
+    // The first waiter runs now: its work has the signal, and the call follows it (one listener
+    // swapped for another); the one still waiting listens too.
+    expect(getEventListeners(shared, 'abort')).toHaveLength(2);
     await clock.advance(50);
     expect((await times).ok).toBe(false);
-    expect(getEventListeners(shared, 'abort')).toHaveLength(0);
+    expect(getEventListeners(shared, 'abort')).toHaveLength(1);
     second.open('started');
     await expect(starts).resolves.toBe('started');
+    expect(getEventListeners(shared, 'abort')).toHaveLength(0);
     expect(clock.pendingTimers).toBe(0);
   });
 

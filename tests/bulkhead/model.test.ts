@@ -31,6 +31,8 @@ class Model {
   readonly queue: Array<{ id: number; deadline: number }> = [];
   readonly started: number[] = [];
   readonly outcomes = new Map<number, Outcome>();
+  /** Running calls whose caller gave up: settled already, their place held until the work ends. */
+  readonly abandoned = new Set<number>();
   constructor(readonly config: Config) {
     this.limit = config.limit;
   }
@@ -51,7 +53,7 @@ class Model {
 
   finish(id: number, ok: boolean): void {
     this.running.splice(this.running.indexOf(id), 1);
-    this.outcomes.set(id, ok ? 'ok' : 'failed');
+    if (!this.abandoned.delete(id)) this.outcomes.set(id, ok ? 'ok' : 'failed');
     while (this.running.length < this.limit && this.queue.length > 0) {
       this.start((this.queue.shift() as { id: number }).id);
     }
@@ -59,9 +61,14 @@ class Model {
 
   abort(id: number): void {
     const index = this.queue.findIndex((w) => w.id === id);
-    if (index === -1) return; // running or done: the bulkhead leaves the work alone
-    this.queue.splice(index, 1);
-    this.outcomes.set(id, 'aborted');
+    if (index !== -1) {
+      this.queue.splice(index, 1);
+      this.outcomes.set(id, 'aborted');
+    } else if (this.running.includes(id) && !this.abandoned.has(id)) {
+      // The call settles with the caller's reason at once; the work keeps its place until it ends.
+      this.abandoned.add(id);
+      this.outcomes.set(id, 'aborted');
+    }
   }
 
   advance(ms: number): void {
@@ -119,7 +126,7 @@ async function agree(model: Model, real: Real): Promise<void> {
   expect(real.started).toEqual(model.started);
   expect(real.bulkhead.stats()).toMatchObject({ active: model.running.length, queued: model.queue.length });
   for (const [id, outcome] of model.outcomes) expect(real.calls[id]?.outcome, `call ${id}`).toBe(outcome);
-  for (const id of [...model.running, ...model.queue.map((w) => w.id)]) {
+  for (const id of [...model.running.filter((r) => !model.abandoned.has(r)), ...model.queue.map((w) => w.id)]) {
     expect(real.calls[id]?.outcome, `call ${id} is still in`).toBeUndefined();
   }
   expect(real.overLimit).toBe(0);

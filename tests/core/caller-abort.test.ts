@@ -1,6 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { compose, type Policy } from 'bulwark';
 import { circuitBreaker, consecutiveFailures } from 'bulwark/breaker';
+import { bulkhead } from 'bulwark/bulkhead';
+import { hedge } from 'bulwark/hedge';
+import { rateLimit } from 'bulwark/rate-limit';
 import { retry } from 'bulwark/retry';
 import { FakeClock } from 'bulwark/testing';
 import { timeout } from 'bulwark/timeout';
@@ -25,6 +28,14 @@ const policies: Array<[string, (clock: FakeClock) => Policy]> = [
   ],
   ['compose(timeout, retry)', (clock) => compose(timeout({ ms: 1000, clock }), retry({ clock }))],
   ['compose()', () => compose()],
+  ['bulkhead', () => bulkhead({ limit: 2 })],
+  ['rateLimit', (clock) => rateLimit({ limit: 100, windowMs: 1000, clock })],
+  ['hedge', (clock) => hedge({ delayMs: 1000, clock })],
+  [
+    'compose(bulkhead, rateLimit, timeout)',
+    (clock) =>
+      compose(bulkhead({ limit: 2 }), rateLimit({ limit: 100, windowMs: 1000, clock }), timeout({ ms: 1000, clock })),
+  ],
 ];
 
 describe.each(policies)('when the caller aborts: %s', (_, make) => {
@@ -112,8 +123,9 @@ describe.each(policies)('when the caller aborts: %s', (_, make) => {
     );
     caller.abort(new Error('too late'));
     expect(value).toBe('value');
-    // A breaker alone hands the work the caller's own signal: only the caller aborted it.
-    if (signal === caller.signal) expect(policy.kind).toBe('breaker');
+    // A policy with no time limit of its own, used alone, hands the work the caller's own
+    // signal: only the caller aborted it.
+    if (signal === caller.signal) expect(['breaker', 'bulkhead', 'rate-limit']).toContain(policy.kind);
     else expect(signal?.aborted).toBe(false);
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
   });

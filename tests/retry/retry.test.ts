@@ -337,7 +337,7 @@ describe('retry', () => {
     const bad: Array<[unknown, string | RegExp]> = [
       [
         { attempts: 0 },
-        'retry: option "attempts" must be a whole number >= 1, or Infinity with maxElapsedMs; got 0 (number)',
+        'retry: option "attempts" must be a whole number from 1 to 10000, or Infinity with maxElapsedMs; got 0 (number)',
       ],
       [{ attempts: 1.5 }, /"attempts".*got 1.5 \(number\)/],
       [{ attempts: Number.NaN }, /"attempts".*got NaN/],
