@@ -83,6 +83,20 @@ const UNREADABLE: unique symbol = Symbol('unreadable');
 const CACHE_MAX = 256;
 const CACHE_SLOTS = 4096;
 
+/** {@link Engine} writes a key's value with its rule and its JSON name, both remembered. */
+interface KeyEntry {
+  readonly json: string;
+  readonly rule: string | null;
+}
+
+/** An object only the redacting walk handles (see `Engine#members`). */
+const SLOW: unique symbol = Symbol('slow');
+
+/** A string as JSON text. */
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
 /** At most this many objects are visited per call, so a huge input costs a bounded time. */
 const MAX_OBJECTS = 50_000;
 
@@ -154,12 +168,19 @@ class Engine implements Redactor {
    * strings are kept: the table never holds a secret.
    */
   readonly #clean: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+  /** The censor as JSON text, when it is a fixed string (then {@link fieldsJson} can write lines). */
+  readonly #censorJson: string | undefined;
+  /** Keys seen by {@link fieldsJson}: their rule and their JSON name. */
+  readonly #keyEntries = new Map<string, KeyEntry>();
+  /** Set when the root of {@link fieldsJson} was written as members (`,"a":1`), not as a value. */
+  #rootMembers = false;
 
   constructor(options: RedactorOptions) {
     this.#keys = new KeyRules(options.keys ?? []);
     this.#paths = (options.paths ?? []).map(parsePath);
     const censor = options.censor ?? '[REDACTED]';
     this.#censorText = typeof censor === 'string' ? censor : undefined;
+    this.#censorJson = typeof censor === 'string' ? JSON.stringify(censor) : undefined;
     this.#censor = typeof censor === 'function' ? censor : () => censor;
     this.#scanner = new TextScanner(this.#keys, options.patterns ?? [], this.#censorText);
     this.#trackAlways = this.#paths.length > 0 || this.#censorText === undefined;
@@ -199,6 +220,207 @@ class Engine implements Redactor {
       this.#track = outer !== undefined || this.#trackAlways;
     }
     return findings;
+  }
+
+  /**
+   * The logger's fields as a line fragment (`,"a":1,"b":"[REDACTED]"`, or `''`), equal to
+   * `fragment(JSON.stringify(redact(fields)))` but written in one walk: the JSON text is built
+   * while redacting, with no redacted copy in between. Plain objects and arrays are written here;
+   * anything rarer (Errors, Maps, Sets, class instances, an object whose getter throws, an
+   * object with more than `maxItems` keys, a `{ name, value }` entry) is redacted by the walk
+   * above and serialized with `JSON.stringify`, so both ways agree by construction. Only for a
+   * string censor (a censor function may return anything, which only `JSON.stringify` can write).
+   */
+  fieldsJson(fields: object): string {
+    this.#objects = 0;
+    this.#rootMembers = false;
+    const text = this.#json(fields, [], [], '', null, true);
+    if (this.#rootMembers) return text as string;
+    if (text === undefined) return '';
+    const c = text.charCodeAt(0);
+    return (c === 123 || c === 91) && text.length > 2 ? `,${text.slice(1, -1)}` : '';
+  }
+
+  /** True when {@link fieldsJson} can write lines: the censor is a fixed string. */
+  get writesJson(): boolean {
+    return this.#censorJson !== undefined;
+  }
+
+  /** The rule and JSON name (`"key":`) of `key`, remembered: keys repeat from line to line. */
+  #keyEntry(key: string): KeyEntry {
+    let entry = this.#keyEntries.get(key);
+    if (entry === undefined) {
+      if (this.#keyEntries.size >= 10_000) this.#keyEntries.clear();
+      entry = { json: `${JSON.stringify(key)}:`, rule: this.#keys.match(key) };
+      this.#keyEntries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The JSON text of `#walk(value, ...)` (undefined where the walk gives undefined). */
+  #json(
+    value: unknown,
+    path: Path,
+    ancestors: object[],
+    key: string,
+    secret: string | null,
+    root: boolean,
+  ): string | undefined {
+    switch (typeof value) {
+      case 'string':
+        if (secret === null || keptUnderSecretKey(secret, value)) return quote(this.#string(value, path));
+        if (CONNECTION_RULES.has(secret)) return quote(this.#connection(value, path, secret));
+        this.#hide(value, path, secret);
+        return this.#censorJson;
+      case 'number':
+        if (secret !== null && !keptUnderSecretKey(secret, value)) {
+          this.#hide(value, path, secret);
+          return this.#censorJson;
+        }
+        return Number.isFinite(value) ? String(value) : 'null';
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'undefined':
+        return undefined;
+      case 'bigint':
+      case 'symbol':
+      case 'function':
+        return JSON.stringify(this.#walk(value, path, ancestors, key, secret));
+    }
+    if (value === null) return 'null';
+    const obj = value as object;
+    if (ancestors.includes(obj)) return '"[Circular]"';
+    if (ancestors.length >= this.#maxDepth) return '"[MaxDepth]"';
+    if (++this.#objects > MAX_OBJECTS) return '"[Truncated]"';
+    ancestors.push(obj);
+    try {
+      return this.#jsonObject(obj, path, ancestors, key, secret, root);
+    } catch {
+      return '"[Unreadable]"';
+    } finally {
+      ancestors.pop();
+    }
+  }
+
+  /** {@link #object} as JSON text: the same checks in the same order. */
+  #jsonObject(
+    obj: object,
+    path: Path,
+    ancestors: object[],
+    key: string,
+    secret: string | null,
+    root: boolean,
+  ): string | undefined {
+    const proto = Object.getPrototypeOf(obj);
+    const plain = proto === Object.prototype || proto === null;
+    if (
+      !plain &&
+      (!Array.isArray(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof Date)
+    ) {
+      return JSON.stringify(this.#object(obj, path, ancestors, key, secret, proto));
+    }
+    const toJSON = readKey(obj, 'toJSON');
+    if (toJSON === UNREADABLE) return '"[Unreadable]"';
+    if (typeof toJSON === 'function') {
+      let result: unknown;
+      try {
+        result = toJSON.call(obj, key);
+      } catch {
+        return '"[Unreadable]"';
+      }
+      if (result !== obj) return this.#json(result, path, ancestors, key, secret, root);
+    }
+    if (!plain) return this.#jsonArray(obj as unknown[], path, ancestors, secret);
+    const objects = this.#objects;
+    const members = this.#members(obj, path, ancestors, secret, root ? ',' : '');
+    if (members === SLOW) {
+      // Undo what the partial walk counted, and redact this object the old way.
+      this.#objects = objects;
+      return JSON.stringify(this.#plain(obj, path, ancestors, secret));
+    }
+    if (members === UNREADABLE) {
+      this.#objects = objects;
+      return JSON.stringify(this.#plainByKey(obj, path, ancestors, secret));
+    }
+    if (root) {
+      this.#rootMembers = true;
+      return members;
+    }
+    return `{${members}}`;
+  }
+
+  /**
+   * {@link #plain} as JSON members (`"a":1,"b":2`, after `lead`), reading each property once.
+   * SLOW for the shapes only {@link #plain} handles, decided before any property is read;
+   * UNREADABLE when a getter throws (then {@link #plainByKey} reads them all again, as it does
+   * after the spread of {@link #plain} throws).
+   */
+  #members(
+    obj: object,
+    path: Path,
+    ancestors: object[],
+    secret: string | null,
+    lead: string,
+  ): string | typeof SLOW | typeof UNREADABLE {
+    const keys = Object.keys(obj);
+    const n = keys.length;
+    if (n > this.#maxItems || (n <= 8 && (keys.includes('value') || keys.includes('Value')))) return SLOW;
+    const track = this.#track;
+    const paths = this.#paths.length > 0;
+    let out = '';
+    let sep = lead;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      let value: unknown;
+      try {
+        value = (obj as Record<string, unknown>)[key];
+      } catch {
+        return UNREADABLE;
+      }
+      const entry = this.#keyEntry(key);
+      if (track) path.push(key);
+      let rule = entry.rule ?? (paths ? this.#pathRule(path) : null);
+      if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
+      const text =
+        rule === null && typeof value === 'string'
+          ? quote(this.#string(value, path))
+          : this.#json(value, path, ancestors, key, rule, false);
+      if (track) path.pop();
+      if (text !== undefined) {
+        out += sep + entry.json + text;
+        sep = ',';
+      }
+    }
+    return out;
+  }
+
+  /** {@link #array} as JSON text. */
+  #jsonArray(list: readonly unknown[], path: Path, ancestors: object[], secret: string | null): string {
+    const length = list.length;
+    const limit = Math.min(list.length, this.#maxItems);
+    let out = '[';
+    let pending: string | null = null;
+    for (let i = 0; i < limit; i++) {
+      const item = readKey(list, i);
+      path.push(i);
+      let text: string | undefined;
+      if (item === UNREADABLE) text = '"[Unreadable]"';
+      else if (pending === 'user-password-flag' && typeof item === 'string' && item.includes(':')) {
+        const at = item.indexOf(':');
+        text = quote(`${item.slice(0, at + 1)}${String(this.#hide(item.slice(at + 1), path, pending))}`);
+      } else {
+        const rule =
+          secret ??
+          (pending === 'user-password-flag' ? null : pending) ??
+          (this.#paths.length > 0 ? this.#pathRule(path) : null);
+        text = this.#json(item, path, ancestors, String(i), rule, false);
+      }
+      path.pop();
+      out += (i === 0 ? '' : ',') + (text ?? 'null');
+      pending = typeof item === 'string' && secret === null ? this.#elementRule(item, i, list.length) : null;
+    }
+    if (length > limit) out += `${limit === 0 ? '' : ','}${quote(`[${length - limit} more items]`)}`;
+    return `${out}]`;
   }
 
   #hide(value: unknown, path: Path, rule: string): unknown {
@@ -331,8 +553,14 @@ class Engine implements Redactor {
     }
   }
 
-  #object(obj: object, path: Path, ancestors: object[], key: string, secret: string | null): unknown {
-    const proto = Object.getPrototypeOf(obj);
+  #object(
+    obj: object,
+    path: Path,
+    ancestors: object[],
+    key: string,
+    secret: string | null,
+    proto: unknown = Object.getPrototypeOf(obj),
+  ): unknown {
     const plain = proto === Object.prototype || proto === null;
     if (!plain) {
       if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
@@ -559,6 +787,22 @@ function binaryName(obj: object): string {
   } catch {
     return 'Binary';
   }
+}
+
+/**
+ * How the logger writes a line's fields in one redacting walk (`,"a":1,"b":"[REDACTED]"`), when
+ * `redactor` is made by {@link createRedactor} with a string censor; undefined otherwise (then
+ * the logger redacts, and serializes the copy). Internal.
+ */
+export function fieldsWriter(redactor: Redactor): ((fields: object) => string) | undefined {
+  return redactor instanceof Engine && redactor.writesJson ? (fields) => redactor.fieldsJson(fields) : undefined;
+}
+
+/** `{"a":1,"b":2}` -> `,"a":1,"b":2`: a redacted value's fields, ready to splice into a line. */
+export function fragment(redacted: unknown): string {
+  if (redacted === null || typeof redacted !== 'object') return '';
+  const json = JSON.stringify(redacted);
+  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
 }
 
 /**
