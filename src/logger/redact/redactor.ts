@@ -92,9 +92,12 @@ interface KeyEntry {
 /** An object only the redacting walk handles (see `Engine#members`). */
 const SLOW: unique symbol = Symbol('slow');
 
-/** A string as JSON text. */
+/** What JSON escapes in a string: control characters, `"`, `\\` and lone surrogates. */
+const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** A string as JSON text: most need no escape, and a test is cheaper than `JSON.stringify`. */
 function quote(text: string): string {
-  return JSON.stringify(text);
+  return text.length < 5000 && !ESCAPED.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 
 /** At most this many objects are visited per call, so a huge input costs a bounded time. */
@@ -168,6 +171,8 @@ class Engine implements Redactor {
    * strings are kept: the table never holds a secret.
    */
   readonly #clean: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+  /** The JSON text of the string in the same slot of {@link #clean}, once written. */
+  readonly #cleanJson: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
   /** The censor as JSON text, when it is a fixed string (then {@link fieldsJson} can write lines). */
   readonly #censorJson: string | undefined;
   /** Keys seen by {@link fieldsJson}: their rule and their JSON name. */
@@ -268,7 +273,7 @@ class Engine implements Redactor {
   ): string | undefined {
     switch (typeof value) {
       case 'string':
-        if (secret === null || keptUnderSecretKey(secret, value)) return quote(this.#string(value, path));
+        if (secret === null || keptUnderSecretKey(secret, value)) return this.#stringJson(value, path);
         if (CONNECTION_RULES.has(secret)) return quote(this.#connection(value, path, secret));
         this.#hide(value, path, secret);
         return this.#censorJson;
@@ -383,7 +388,7 @@ class Engine implements Redactor {
       if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
       const text =
         rule === null && typeof value === 'string'
-          ? quote(this.#string(value, path))
+          ? this.#stringJson(value, path)
           : this.#json(value, path, ancestors, key, rule, false);
       if (track) path.pop();
       if (text !== undefined) {
@@ -448,10 +453,38 @@ class Engine implements Redactor {
     if (slot !== -1 && this.#clean[slot] === text) return text;
     const spans = this.#scanner.scan(text);
     if (spans === null) {
-      if (slot !== -1) this.#clean[slot] = text;
+      if (slot !== -1) {
+        this.#clean[slot] = text;
+        this.#cleanJson[slot] = undefined;
+      }
       return text;
     }
     return this.#censorSpans(text, spans, path);
+  }
+
+  /** `quote(#string(value, path))`, with a clean string's JSON text remembered beside it. */
+  #stringJson(value: string, path: Path): string {
+    const length = value.length;
+    if (length < 8 || length > CACHE_MAX || length > this.#maxString) return quote(this.#string(value, path));
+    const slot =
+      (length * 31 + value.charCodeAt(0) * 131 + value.charCodeAt(length >> 1) * 17 + value.charCodeAt(length - 2)) &
+      (CACHE_SLOTS - 1);
+    if (this.#clean[slot] === value) {
+      let json = this.#cleanJson[slot];
+      if (json === undefined) {
+        json = quote(value);
+        this.#cleanJson[slot] = json;
+      }
+      return json;
+    }
+    const spans = this.#scanner.scan(value);
+    if (spans === null) {
+      const json = quote(value);
+      this.#clean[slot] = value;
+      this.#cleanJson[slot] = json;
+      return json;
+    }
+    return quote(this.#censorSpans(value, spans, path));
   }
 
   /**
