@@ -3,7 +3,14 @@ import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 import { type LogContext, logContext } from './context.js';
 import { LOG_LEVELS, type LogLevel, levelIndex } from './levels.js';
-import { createRedactor, fieldsWriter, fragment, type Redactor, type RedactorOptions } from './redact/redactor.js';
+import {
+  createRedactor,
+  fieldsWriter,
+  fragment,
+  messageWriter,
+  type Redactor,
+  type RedactorOptions,
+} from './redact/redactor.js';
 import { isWritable, type Sink, stdoutSink, streamSink } from './sinks.js';
 
 /** Options of {@link createLogger}. */
@@ -76,6 +83,8 @@ interface Shared {
   readonly redactor: Redactor;
   /** Writes a call's fields, redacted, as a line fragment (`,"a":1`) in one walk: see {@link fieldsWriter}. */
   readonly fields: ((fields: object) => string) | undefined;
+  /** Writes the message, redacted, as JSON text. */
+  readonly message: (text: string) => string;
   readonly now: () => number;
   /** The logger has a `name`, so `name` is a key of every line. */
   readonly named: boolean;
@@ -222,7 +231,7 @@ class JsonLogger implements Logger {
       const context = logContext.getStore();
       line =
         `{"time":"${isoTime(shared)}","level":"${level}"${this.#head},"msg":` +
-        JSON.stringify(shared.redactor.redactString(text)) +
+        shared.message(text) +
         (context === undefined ? '' : contextFragment(context)) +
         this.#bindings +
         (fields === undefined
@@ -329,6 +338,7 @@ export function createLogger(options?: LoggerOptions): Logger {
     sink: o.sink === undefined ? stdoutSink() : isWritable(o.sink) ? streamSink(o.sink) : o.sink,
     redactor,
     fields: fieldsWriter(redactor),
+    message: messageWriter(redactor),
     now: clock === undefined ? wallClockNow : () => clock.now(),
     named: o.name !== undefined,
     failures: 0,

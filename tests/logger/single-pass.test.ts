@@ -76,7 +76,7 @@ const STRINGS = [
   '-u',
   'ann:hunter2',
   'DB_PASSWORD',
-  '${DB_PASSWORD}',
+  ['$', '{DB_PASSWORD}'].join(''),
   'none',
   '1532',
   'line\nbreak "quoted" \u2028 \ud800 lone surrogate',
@@ -100,7 +100,14 @@ const data = fc.letrec<{ value: unknown }>((tie) => ({
     fc.array(tie('value'), { maxLength: 5 }),
     fc.dictionary(fc.oneof(fc.constantFrom(...KEYS), fc.string()), tie('value'), { maxKeys: 6 }),
     fc.dictionary(fc.constantFrom(...KEYS), tie('value'), { maxKeys: 6, noNullPrototype: false }),
-    tie('value').map((inner) => new Map<unknown, unknown>([['apiKey', inner], [1, inner], ['1', 'x']])),
+    tie('value').map(
+      (inner) =>
+        new Map<unknown, unknown>([
+          ['apiKey', inner],
+          [1, inner],
+          ['1', 'x'],
+        ]),
+    ),
     tie('value').map((inner) => Object.assign(new Error('boom password=hunter22'), { code: 'E', cause: inner })),
     tie('value').map((inner) => ({ toJSON: () => inner })),
   ),

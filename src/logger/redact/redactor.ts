@@ -85,7 +85,10 @@ const CACHE_SLOTS = 4096;
 
 /** {@link Engine} writes a key's value with its rule and its JSON name, both remembered. */
 interface KeyEntry {
+  /** `"key":` */
   readonly json: string;
+  /** `,"key":` */
+  readonly next: string;
   readonly rule: string | null;
 }
 
@@ -93,6 +96,7 @@ interface KeyEntry {
 const SLOW: unique symbol = Symbol('slow');
 
 /** What JSON escapes in a string: control characters, `"`, `\\` and lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes
 const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /** A string as JSON text: most need no escape, and a test is cheaper than `JSON.stringify`. */
@@ -246,6 +250,11 @@ class Engine implements Redactor {
     return (c === 123 || c === 91) && text.length > 2 ? `,${text.slice(1, -1)}` : '';
   }
 
+  /** `JSON.stringify(redactString(text))`, a clean string's JSON text remembered. */
+  stringJson(text: string): string {
+    return this.#stringJson(text, []);
+  }
+
   /** True when {@link fieldsJson} can write lines: the censor is a fixed string. */
   get writesJson(): boolean {
     return this.#censorJson !== undefined;
@@ -256,7 +265,8 @@ class Engine implements Redactor {
     let entry = this.#keyEntries.get(key);
     if (entry === undefined) {
       if (this.#keyEntries.size >= 10_000) this.#keyEntries.clear();
-      entry = { json: `${JSON.stringify(key)}:`, rule: this.#keys.match(key) };
+      const json = `${JSON.stringify(key)}:`;
+      entry = { json, next: `,${json}`, rule: this.#keys.match(key) };
       this.#keyEntries.set(key, entry);
     }
     return entry;
@@ -324,8 +334,12 @@ class Engine implements Redactor {
     ) {
       return JSON.stringify(this.#object(obj, path, ancestors, key, secret, proto));
     }
-    const toJSON = readKey(obj, 'toJSON');
-    if (toJSON === UNREADABLE) return '"[Unreadable]"';
+    let toJSON: unknown;
+    try {
+      toJSON = (obj as { toJSON?: unknown }).toJSON;
+    } catch {
+      return '"[Unreadable]"';
+    }
     if (typeof toJSON === 'function') {
       let result: unknown;
       try {
@@ -337,7 +351,7 @@ class Engine implements Redactor {
     }
     if (!plain) return this.#jsonArray(obj as unknown[], path, ancestors, secret);
     const objects = this.#objects;
-    const members = this.#members(obj, path, ancestors, secret, root ? ',' : '');
+    const members = this.#members(obj, path, ancestors, secret, root);
     if (members === SLOW) {
       // Undo what the partial walk counted, and redact this object the old way.
       this.#objects = objects;
@@ -355,7 +369,7 @@ class Engine implements Redactor {
   }
 
   /**
-   * {@link #plain} as JSON members (`"a":1,"b":2`, after `lead`), reading each property once.
+   * {@link #plain} as JSON members (`"a":1,"b":2`; at the root `,"a":1,"b":2`), reading each property once.
    * SLOW for the shapes only {@link #plain} handles, decided before any property is read;
    * UNREADABLE when a getter throws (then {@link #plainByKey} reads them all again, as it does
    * after the spread of {@link #plain} throws).
@@ -365,7 +379,7 @@ class Engine implements Redactor {
     path: Path,
     ancestors: object[],
     secret: string | null,
-    lead: string,
+    root: boolean,
   ): string | typeof SLOW | typeof UNREADABLE {
     const keys = Object.keys(obj);
     const n = keys.length;
@@ -373,7 +387,6 @@ class Engine implements Redactor {
     const track = this.#track;
     const paths = this.#paths.length > 0;
     let out = '';
-    let sep = lead;
     for (let i = 0; i < n; i++) {
       const key = keys[i] as string;
       let value: unknown;
@@ -391,10 +404,7 @@ class Engine implements Redactor {
           ? this.#stringJson(value, path)
           : this.#json(value, path, ancestors, key, rule, false);
       if (track) path.pop();
-      if (text !== undefined) {
-        out += sep + entry.json + text;
-        sep = ',';
-      }
+      if (text !== undefined) out += (out.length === 0 && !root ? entry.json : entry.next) + text;
     }
     return out;
   }
@@ -829,6 +839,13 @@ function binaryName(obj: object): string {
  */
 export function fieldsWriter(redactor: Redactor): ((fields: object) => string) | undefined {
   return redactor instanceof Engine && redactor.writesJson ? (fields) => redactor.fieldsJson(fields) : undefined;
+}
+
+/** How the logger writes its message as JSON text: `JSON.stringify(redactor.redactString(text))`. Internal. */
+export function messageWriter(redactor: Redactor): (text: string) => string {
+  return redactor instanceof Engine && redactor.writesJson
+    ? (text) => redactor.stringJson(text)
+    : (text) => JSON.stringify(redactor.redactString(text));
 }
 
 /** `{"a":1,"b":2}` -> `,"a":1,"b":2`: a redacted value's fields, ready to splice into a line. */
