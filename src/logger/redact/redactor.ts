@@ -243,7 +243,13 @@ class Engine implements Redactor {
   fieldsJson(fields: object): string {
     this.#objects = 0;
     this.#rootMembers = false;
-    const text = this.#json(fields, [], [], '', null, true);
+    let text: string | undefined;
+    try {
+      text = this.#json(fields, [], [], '', null, true);
+    } catch {
+      // Unreachable by design, as in `redact`: its '[Unredactable]' is no object, so no fields.
+      return '';
+    }
     if (this.#rootMembers) return text as string;
     if (text === undefined) return '';
     const c = text.charCodeAt(0);
