@@ -87,6 +87,9 @@ const STRINGS = [
 const leaf = fc.oneof(
   fc.constantFrom(...STRINGS),
   fc.string(),
+  // Any UTF-16 code units, lone surrogates and control characters included: JSON escapes them.
+  fc.string({ unit: 'binary', minLength: 12 }),
+  fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0001', '\ud83d', '\ude00', 'é', ' ', '='), minLength: 8 }),
   fc.integer(),
   fc.double(),
   fc.boolean(),

@@ -495,7 +495,8 @@ class Engine implements Redactor {
     }
     const spans = this.#scanner.scan(value);
     if (spans === null) {
-      const json = quote(value);
+      // The scan has looked at every character already when it walked the words.
+      const json = this.#scanner.plainText ? `"${value}"` : quote(value);
       this.#clean[slot] = value;
       this.#cleanJson[slot] = json;
       return json;

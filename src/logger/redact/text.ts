@@ -164,6 +164,8 @@ function isBasicCredential(value: string): boolean {
 /** Character classes for the word walk: {@link Seen} punctuation flags, and these. */
 const ALNUM = 1 << 8;
 const RUN = 1 << 9;
+/** A character JSON escapes: a control character, `"`, `\\`, or (beyond ASCII) a surrogate. */
+const ESCAPE = 1 << 10;
 const CHAR_KIND = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -177,6 +179,7 @@ for (let c = 0; c < 128; c++) {
   if (ch === '.') kind |= Seen.dot;
   if (ch === '=') kind |= Seen.equals;
   if (ch === '@') kind |= Seen.at;
+  if (c < 32 || ch === '"' || ch === '\\') kind |= ESCAPE;
   CHAR_KIND[c] = kind;
 }
 
@@ -206,6 +209,7 @@ export class TextScanner {
   /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
   #seen = 0;
   #longestRun = 0;
+  #plainText = false;
   readonly #user: UserPattern[];
   readonly #censorText: string | undefined;
 
@@ -244,9 +248,18 @@ export class TextScanner {
     }));
   }
 
+  /**
+   * True when the last string scanned was walked character by character and has none that JSON
+   * escapes: it is written between quotes as it is. False when it was not walked (too short).
+   */
+  get plainText(): boolean {
+    return this.#plainText;
+  }
+
   /** Where the secrets in `text` are, or null when there are none. */
   scan(text: string): Span[] | null {
     const spans: Span[] = [];
+    this.#plainText = false;
     let seen: number;
     if (text.length < MIN_WORD_SCAN && this.#user.length === 0) {
       // Too short for any token or scheme credential: only pairs and URL or flag credentials fit.
@@ -308,7 +321,7 @@ export class TextScanner {
     let tokenEnd = 0;
     for (let i = 0; i < len; i++) {
       const c = text.charCodeAt(i);
-      const kind = c < 128 ? (CHAR_KIND[c] as number) : 0;
+      const kind = c < 128 ? (CHAR_KIND[c] as number) : c >= 0xd800 && c <= 0xdfff ? ESCAPE : 0;
       if ((kind & ALNUM) === 0) {
         if ((kind & RUN) !== 0) run++;
         else {
@@ -334,7 +347,8 @@ export class TextScanner {
       }
       if (c < 128 && next < 128 && SCHEME_START[c * 128 + next] === 1) this.#scheme(text, i, spans);
     }
-    this.#seen = seen & ~(ALNUM | RUN);
+    this.#seen = seen & ~(ALNUM | RUN | ESCAPE);
+    this.#plainText = (seen & ESCAPE) === 0;
     this.#longestRun = Math.max(run, longest);
   }
 
