@@ -92,6 +92,15 @@ interface KeyEntry {
   readonly rule: string | null;
 }
 
+/** `keys` has `value` or `Value` (an entry such as `{ name, value }` may be one). */
+function hasValueKey(keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === 'value' || key === 'Value') return true;
+  }
+  return false;
+}
+
 /** An object only the redacting walk handles (see `Engine#members`). */
 const SLOW: unique symbol = Symbol('slow');
 
@@ -389,7 +398,7 @@ class Engine implements Redactor {
   ): string | typeof SLOW | typeof UNREADABLE {
     const keys = Object.keys(obj);
     const n = keys.length;
-    if (n > this.#maxItems || (n <= 8 && (keys.includes('value') || keys.includes('Value')))) return SLOW;
+    if (n > this.#maxItems || (n <= 8 && hasValueKey(keys))) return SLOW;
     const track = this.#track;
     const paths = this.#paths.length > 0;
     let out = '';

@@ -26,6 +26,8 @@ interface Gated extends HintedPattern {
   readonly needs: number;
   /** The longest `[A-Za-z0-9_-]` run the string must have. */
   readonly minRun: number;
+  /** The hint has `--`, which the word walk notes (`-----BEGIN`). */
+  readonly dashes: boolean;
 }
 
 interface HintGroup {
@@ -166,6 +168,9 @@ const ALNUM = 1 << 8;
 const RUN = 1 << 9;
 /** A character JSON escapes: a control character, `"`, `\\`, or (beyond ASCII) a surrogate. */
 const ESCAPE = 1 << 10;
+/** `--` (a long flag, a PEM armour line) and `</` (an XML closing tag), seen in the word walk. */
+const DOUBLE_DASH = 1 << 11;
+const CLOSING_TAG = 1 << 12;
 const CHAR_KIND = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -210,6 +215,9 @@ export class TextScanner {
   #seen = 0;
   #longestRun = 0;
   #plainText = false;
+  /** Whether the last scan walked its words, and the {@link DOUBLE_DASH} / {@link CLOSING_TAG} it saw. */
+  #walked = false;
+  #marks = 0;
   readonly #user: UserPattern[];
   readonly #censorText: string | undefined;
 
@@ -233,7 +241,12 @@ export class TextScanner {
     }
     const groups = new Map<number, HintGroup>();
     for (const p of hinted) {
-      const gated: Gated = { ...p, needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0), minRun: MIN_RUN[p.name] ?? 6 };
+      const gated: Gated = {
+        ...p,
+        needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
+        minRun: MIN_RUN[p.name] ?? 6,
+        dashes: p.hint.includes('--'),
+      };
       const group = groups.get(gated.needs) ?? { needs: gated.needs, minRun: gated.minRun, patterns: [] };
       group.minRun = Math.min(group.minRun, gated.minRun);
       group.patterns.push(gated);
@@ -260,6 +273,7 @@ export class TextScanner {
   scan(text: string): Span[] | null {
     const spans: Span[] = [];
     this.#plainText = false;
+    this.#walked = false;
     let seen: number;
     if (text.length < MIN_WORD_SCAN && this.#user.length === 0) {
       // Too short for any token or scheme credential: only pairs and URL or flag credentials fit.
@@ -273,13 +287,18 @@ export class TextScanner {
       seen = this.#seen;
     }
     if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
-    if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
-    if ((seen & Seen.slash) !== 0 && text.includes('</')) this.#xml(text, spans);
+    // A walked string's `--` and `</` were seen in the walk; a short one is asked.
+    const walked = this.#walked;
+    if ((seen & Seen.dash) !== 0 && (walked ? (this.#marks & DOUBLE_DASH) !== 0 : text.includes('--')))
+      this.#flags(text, spans);
+    if ((seen & Seen.slash) !== 0 && (walked ? (this.#marks & CLOSING_TAG) !== 0 : text.includes('</')))
+      this.#xml(text, spans);
     const run = this.#longestRun;
     for (const group of this.#groups) {
       if ((seen & group.needs) !== group.needs || run < group.minRun) continue;
       for (const pattern of group.patterns) {
-        if (run < pattern.minRun || !text.includes(pattern.hint)) continue;
+        if (run < pattern.minRun || (pattern.dashes && walked && (this.#marks & DOUBLE_DASH) === 0)) continue;
+        if (!text.includes(pattern.hint)) continue;
         this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
       }
     }
@@ -317,6 +336,7 @@ export class TextScanner {
     let seen = 0;
     let run = 0;
     let longest = 0;
+    let marks = 0;
     // Inside a token already found, no word starts a new one.
     let tokenEnd = 0;
     for (let i = 0; i < len; i++) {
@@ -330,6 +350,10 @@ export class TextScanner {
         }
         seen |= kind;
         prevAlnum = false;
+        if (c === Ch.Dash || c === Ch.Slash) {
+          const before = text.charCodeAt(i - 1);
+          if (c === Ch.Dash ? before === Ch.Dash : before === 60) marks |= c === Ch.Dash ? DOUBLE_DASH : CLOSING_TAG;
+        }
         continue;
       }
       run++;
@@ -349,6 +373,8 @@ export class TextScanner {
     }
     this.#seen = seen & ~(ALNUM | RUN | ESCAPE);
     this.#plainText = (seen & ESCAPE) === 0;
+    this.#walked = true;
+    this.#marks = marks;
     this.#longestRun = Math.max(run, longest);
   }
 
