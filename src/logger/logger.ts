@@ -3,7 +3,14 @@ import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 import { type LogContext, logContext } from './context.js';
 import { LOG_LEVELS, type LogLevel, levelIndex } from './levels.js';
-import { createRedactor, type Redactor, type RedactorOptions } from './redact/redactor.js';
+import {
+  createRedactor,
+  fieldsWriter,
+  fragment,
+  messageWriter,
+  type Redactor,
+  type RedactorOptions,
+} from './redact/redactor.js';
 import { isWritable, type Sink, stdoutSink, streamSink } from './sinks.js';
 
 /** Options of {@link createLogger}. */
@@ -74,6 +81,10 @@ export interface Logger {
 interface Shared {
   readonly sink: Sink;
   readonly redactor: Redactor;
+  /** Writes a call's fields, redacted, as a line fragment (`,"a":1`) in one walk: see {@link fieldsWriter}. */
+  readonly fields: ((fields: object) => string) | undefined;
+  /** Writes the message, redacted, as JSON text. */
+  readonly message: (text: string) => string;
   readonly now: () => number;
   /** The logger has a `name`, so `name` is a key of every line. */
   readonly named: boolean;
@@ -96,18 +107,13 @@ function isRedactor(value: unknown): value is Redactor {
   return typeof (value as Redactor | null)?.redact === 'function';
 }
 
-/** `{"a":1,"b":2}` -> `,"a":1,"b":2`: fields ready to splice into a line. */
-function fragment(fields: unknown): string {
-  if (fields === null || typeof fields !== 'object') return '';
-  const json = JSON.stringify(fields);
-  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
-}
+const UNSERIALIZABLE = ',"logError":"fields could not be serialized"';
 
 function safeJson(value: unknown): string {
   try {
     return fragment(value);
   } catch {
-    return ',"logError":"fields could not be serialized"';
+    return UNSERIALIZABLE;
   }
 }
 
@@ -225,10 +231,14 @@ class JsonLogger implements Logger {
       const context = logContext.getStore();
       line =
         `{"time":"${isoTime(shared)}","level":"${level}"${this.#head},"msg":` +
-        JSON.stringify(shared.redactor.redactString(text)) +
+        shared.message(text) +
         (context === undefined ? '' : contextFragment(context)) +
         this.#bindings +
-        (fields === undefined ? '' : safeJson(shared.redactor.redact(fields))) +
+        (fields === undefined
+          ? ''
+          : shared.fields === undefined
+            ? safeJson(shared.redactor.redact(fields))
+            : safeFields(shared.fields, fields)) +
         '}';
     } catch {
       line = `{"level":"${level}","msg":"[log line could not be built]"}`;
@@ -246,6 +256,14 @@ class JsonLogger implements Logger {
         code: 'BULWARK_LOG_SINK',
       });
     }
+  }
+}
+
+function safeFields(write: (fields: object) => string, fields: object): string {
+  try {
+    return write(fields);
+  } catch {
+    return UNSERIALIZABLE;
   }
 }
 
@@ -319,6 +337,8 @@ export function createLogger(options?: LoggerOptions): Logger {
   const shared: Shared = {
     sink: o.sink === undefined ? stdoutSink() : isWritable(o.sink) ? streamSink(o.sink) : o.sink,
     redactor,
+    fields: fieldsWriter(redactor),
+    message: messageWriter(redactor),
     now: clock === undefined ? wallClockNow : () => clock.now(),
     named: o.name !== undefined,
     failures: 0,

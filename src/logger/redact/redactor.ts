@@ -83,6 +83,36 @@ const UNREADABLE: unique symbol = Symbol('unreadable');
 const CACHE_MAX = 256;
 const CACHE_SLOTS = 4096;
 
+/** {@link Engine} writes a key's value with its rule and its JSON name, both remembered. */
+interface KeyEntry {
+  /** `"key":` */
+  readonly json: string;
+  /** `,"key":` */
+  readonly next: string;
+  readonly rule: string | null;
+}
+
+/** `keys` has `value` or `Value` (an entry such as `{ name, value }` may be one). */
+function hasValueKey(keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === 'value' || key === 'Value') return true;
+  }
+  return false;
+}
+
+/** An object only the redacting walk handles (see `Engine#members`). */
+const SLOW: unique symbol = Symbol('slow');
+
+/** What JSON escapes in a string: control characters, `"`, `\\` and lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON escapes
+const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/** A string as JSON text: most need no escape, and a test is cheaper than `JSON.stringify`. */
+function quote(text: string): string {
+  return text.length < 5000 && !ESCAPED.test(text) ? `"${text}"` : JSON.stringify(text);
+}
+
 /** At most this many objects are visited per call, so a huge input costs a bounded time. */
 const MAX_OBJECTS = 50_000;
 
@@ -154,12 +184,21 @@ class Engine implements Redactor {
    * strings are kept: the table never holds a secret.
    */
   readonly #clean: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+  /** The JSON text of the string in the same slot of {@link #clean}, once written. */
+  readonly #cleanJson: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
+  /** The censor as JSON text, when it is a fixed string (then {@link fieldsJson} can write lines). */
+  readonly #censorJson: string | undefined;
+  /** Keys seen by {@link fieldsJson}: their rule and their JSON name. */
+  readonly #keyEntries = new Map<string, KeyEntry>();
+  /** Set when the root of {@link fieldsJson} was written as members (`,"a":1`), not as a value. */
+  #rootMembers = false;
 
   constructor(options: RedactorOptions) {
     this.#keys = new KeyRules(options.keys ?? []);
     this.#paths = (options.paths ?? []).map(parsePath);
     const censor = options.censor ?? '[REDACTED]';
     this.#censorText = typeof censor === 'string' ? censor : undefined;
+    this.#censorJson = typeof censor === 'string' ? JSON.stringify(censor) : undefined;
     this.#censor = typeof censor === 'function' ? censor : () => censor;
     this.#scanner = new TextScanner(this.#keys, options.patterns ?? [], this.#censorText);
     this.#trackAlways = this.#paths.length > 0 || this.#censorText === undefined;
@@ -201,6 +240,219 @@ class Engine implements Redactor {
     return findings;
   }
 
+  /**
+   * The logger's fields as a line fragment (`,"a":1,"b":"[REDACTED]"`, or `''`), equal to
+   * `fragment(JSON.stringify(redact(fields)))` but written in one walk: the JSON text is built
+   * while redacting, with no redacted copy in between. Plain objects and arrays are written here;
+   * anything rarer (Errors, Maps, Sets, class instances, an object whose getter throws, an
+   * object with more than `maxItems` keys, a `{ name, value }` entry) is redacted by the walk
+   * above and serialized with `JSON.stringify`, so both ways agree by construction. Only for a
+   * string censor (a censor function may return anything, which only `JSON.stringify` can write).
+   */
+  fieldsJson(fields: object): string {
+    this.#objects = 0;
+    this.#rootMembers = false;
+    let text: string | undefined;
+    try {
+      text = this.#json(fields, [], [], '', null, true);
+    } catch {
+      // Unreachable by design, as in `redact`: its '[Unredactable]' is no object, so no fields.
+      return '';
+    }
+    if (this.#rootMembers) return text as string;
+    if (text === undefined) return '';
+    const c = text.charCodeAt(0);
+    return (c === 123 || c === 91) && text.length > 2 ? `,${text.slice(1, -1)}` : '';
+  }
+
+  /** `JSON.stringify(redactString(text))`, a clean string's JSON text remembered. */
+  stringJson(text: string): string {
+    return this.#stringJson(text, []);
+  }
+
+  /** True when {@link fieldsJson} can write lines: the censor is a fixed string. */
+  get writesJson(): boolean {
+    return this.#censorJson !== undefined;
+  }
+
+  /** The rule and JSON name (`"key":`) of `key`, remembered: keys repeat from line to line. */
+  #keyEntry(key: string): KeyEntry {
+    let entry = this.#keyEntries.get(key);
+    if (entry === undefined) {
+      if (this.#keyEntries.size >= 10_000) this.#keyEntries.clear();
+      const json = `${JSON.stringify(key)}:`;
+      entry = { json, next: `,${json}`, rule: this.#keys.match(key) };
+      this.#keyEntries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The JSON text of `#walk(value, ...)` (undefined where the walk gives undefined). */
+  #json(
+    value: unknown,
+    path: Path,
+    ancestors: object[],
+    key: string,
+    secret: string | null,
+    root: boolean,
+  ): string | undefined {
+    switch (typeof value) {
+      case 'string':
+        if (secret === null || keptUnderSecretKey(secret, value)) return this.#stringJson(value, path);
+        if (CONNECTION_RULES.has(secret)) return quote(this.#connection(value, path, secret));
+        this.#hide(value, path, secret);
+        return this.#censorJson;
+      case 'number':
+        if (secret !== null && !keptUnderSecretKey(secret, value)) {
+          this.#hide(value, path, secret);
+          return this.#censorJson;
+        }
+        return Number.isFinite(value) ? String(value) : 'null';
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'undefined':
+        return undefined;
+      case 'bigint':
+      case 'symbol':
+      case 'function':
+        return JSON.stringify(this.#walk(value, path, ancestors, key, secret));
+    }
+    if (value === null) return 'null';
+    const obj = value as object;
+    if (ancestors.includes(obj)) return '"[Circular]"';
+    if (ancestors.length >= this.#maxDepth) return '"[MaxDepth]"';
+    if (++this.#objects > MAX_OBJECTS) return '"[Truncated]"';
+    ancestors.push(obj);
+    try {
+      return this.#jsonObject(obj, path, ancestors, key, secret, root);
+    } catch {
+      return '"[Unreadable]"';
+    } finally {
+      ancestors.pop();
+    }
+  }
+
+  /** {@link #object} as JSON text: the same checks in the same order. */
+  #jsonObject(
+    obj: object,
+    path: Path,
+    ancestors: object[],
+    key: string,
+    secret: string | null,
+    root: boolean,
+  ): string | undefined {
+    const proto = Object.getPrototypeOf(obj);
+    const plain = proto === Object.prototype || proto === null;
+    if (
+      !plain &&
+      (!Array.isArray(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof Date)
+    ) {
+      return JSON.stringify(this.#object(obj, path, ancestors, key, secret, proto));
+    }
+    let toJSON: unknown;
+    try {
+      toJSON = (obj as { toJSON?: unknown }).toJSON;
+    } catch {
+      return '"[Unreadable]"';
+    }
+    if (typeof toJSON === 'function') {
+      let result: unknown;
+      try {
+        result = toJSON.call(obj, key);
+      } catch {
+        return '"[Unreadable]"';
+      }
+      if (result !== obj) return this.#json(result, path, ancestors, key, secret, root);
+    }
+    if (!plain) return this.#jsonArray(obj as unknown[], path, ancestors, secret);
+    const objects = this.#objects;
+    const members = this.#members(obj, path, ancestors, secret, root);
+    if (members === SLOW) {
+      // Undo what the partial walk counted, and redact this object the old way.
+      this.#objects = objects;
+      return JSON.stringify(this.#plain(obj, path, ancestors, secret));
+    }
+    if (members === UNREADABLE) {
+      this.#objects = objects;
+      return JSON.stringify(this.#plainByKey(obj, path, ancestors, secret));
+    }
+    if (root) {
+      this.#rootMembers = true;
+      return members;
+    }
+    return `{${members}}`;
+  }
+
+  /**
+   * {@link #plain} as JSON members (`"a":1,"b":2`; at the root `,"a":1,"b":2`), reading each property once.
+   * SLOW for the shapes only {@link #plain} handles, decided before any property is read;
+   * UNREADABLE when a getter throws (then {@link #plainByKey} reads them all again, as it does
+   * after the spread of {@link #plain} throws).
+   */
+  #members(
+    obj: object,
+    path: Path,
+    ancestors: object[],
+    secret: string | null,
+    root: boolean,
+  ): string | typeof SLOW | typeof UNREADABLE {
+    const keys = Object.keys(obj);
+    const n = keys.length;
+    if (n > this.#maxItems || (n <= 8 && hasValueKey(keys))) return SLOW;
+    const track = this.#track;
+    const paths = this.#paths.length > 0;
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      let value: unknown;
+      try {
+        value = (obj as Record<string, unknown>)[key];
+      } catch {
+        return UNREADABLE;
+      }
+      const entry = this.#keyEntry(key);
+      if (track) path.push(key);
+      let rule = entry.rule ?? (paths ? this.#pathRule(path) : null);
+      if (secret !== null) rule = rule ?? (isMetadataKey(key) ? null : secret);
+      const text =
+        rule === null && typeof value === 'string'
+          ? this.#stringJson(value, path)
+          : this.#json(value, path, ancestors, key, rule, false);
+      if (track) path.pop();
+      if (text !== undefined) out += (out.length === 0 && !root ? entry.json : entry.next) + text;
+    }
+    return out;
+  }
+
+  /** {@link #array} as JSON text. */
+  #jsonArray(list: readonly unknown[], path: Path, ancestors: object[], secret: string | null): string {
+    const length = list.length;
+    const limit = Math.min(list.length, this.#maxItems);
+    let out = '[';
+    let pending: string | null = null;
+    for (let i = 0; i < limit; i++) {
+      const item = readKey(list, i);
+      path.push(i);
+      let text: string | undefined;
+      if (item === UNREADABLE) text = '"[Unreadable]"';
+      else if (pending === 'user-password-flag' && typeof item === 'string' && item.includes(':')) {
+        const at = item.indexOf(':');
+        text = quote(`${item.slice(0, at + 1)}${String(this.#hide(item.slice(at + 1), path, pending))}`);
+      } else {
+        const rule =
+          secret ??
+          (pending === 'user-password-flag' ? null : pending) ??
+          (this.#paths.length > 0 ? this.#pathRule(path) : null);
+        text = this.#json(item, path, ancestors, String(i), rule, false);
+      }
+      path.pop();
+      out += (i === 0 ? '' : ',') + (text ?? 'null');
+      pending = typeof item === 'string' && secret === null ? this.#elementRule(item, i, list.length) : null;
+    }
+    if (length > limit) out += `${limit === 0 ? '' : ','}${quote(`[${length - limit} more items]`)}`;
+    return `${out}]`;
+  }
+
   #hide(value: unknown, path: Path, rule: string): unknown {
     if (this.#findings !== undefined) this.#findings.push({ path: [...path], rule });
     if (this.#censorText !== undefined) return this.#censorText;
@@ -226,10 +478,39 @@ class Engine implements Redactor {
     if (slot !== -1 && this.#clean[slot] === text) return text;
     const spans = this.#scanner.scan(text);
     if (spans === null) {
-      if (slot !== -1) this.#clean[slot] = text;
+      if (slot !== -1) {
+        this.#clean[slot] = text;
+        this.#cleanJson[slot] = undefined;
+      }
       return text;
     }
     return this.#censorSpans(text, spans, path);
+  }
+
+  /** `quote(#string(value, path))`, with a clean string's JSON text remembered beside it. */
+  #stringJson(value: string, path: Path): string {
+    const length = value.length;
+    if (length < 8 || length > CACHE_MAX || length > this.#maxString) return quote(this.#string(value, path));
+    const slot =
+      (length * 31 + value.charCodeAt(0) * 131 + value.charCodeAt(length >> 1) * 17 + value.charCodeAt(length - 2)) &
+      (CACHE_SLOTS - 1);
+    if (this.#clean[slot] === value) {
+      let json = this.#cleanJson[slot];
+      if (json === undefined) {
+        json = quote(value);
+        this.#cleanJson[slot] = json;
+      }
+      return json;
+    }
+    const spans = this.#scanner.scan(value);
+    if (spans === null) {
+      // The scan has looked at every character already when it walked the words.
+      const json = this.#scanner.plainText ? `"${value}"` : quote(value);
+      this.#clean[slot] = value;
+      this.#cleanJson[slot] = json;
+      return json;
+    }
+    return quote(this.#censorSpans(value, spans, path));
   }
 
   /**
@@ -331,8 +612,14 @@ class Engine implements Redactor {
     }
   }
 
-  #object(obj: object, path: Path, ancestors: object[], key: string, secret: string | null): unknown {
-    const proto = Object.getPrototypeOf(obj);
+  #object(
+    obj: object,
+    path: Path,
+    ancestors: object[],
+    key: string,
+    secret: string | null,
+    proto: unknown = Object.getPrototypeOf(obj),
+  ): unknown {
     const plain = proto === Object.prototype || proto === null;
     if (!plain) {
       if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
@@ -559,6 +846,29 @@ function binaryName(obj: object): string {
   } catch {
     return 'Binary';
   }
+}
+
+/**
+ * How the logger writes a line's fields in one redacting walk (`,"a":1,"b":"[REDACTED]"`), when
+ * `redactor` is made by {@link createRedactor} with a string censor; undefined otherwise (then
+ * the logger redacts, and serializes the copy). Internal.
+ */
+export function fieldsWriter(redactor: Redactor): ((fields: object) => string) | undefined {
+  return redactor instanceof Engine && redactor.writesJson ? (fields) => redactor.fieldsJson(fields) : undefined;
+}
+
+/** How the logger writes its message as JSON text: `JSON.stringify(redactor.redactString(text))`. Internal. */
+export function messageWriter(redactor: Redactor): (text: string) => string {
+  return redactor instanceof Engine && redactor.writesJson
+    ? (text) => redactor.stringJson(text)
+    : (text) => JSON.stringify(redactor.redactString(text));
+}
+
+/** `{"a":1,"b":2}` -> `,"a":1,"b":2`: a redacted value's fields, ready to splice into a line. */
+export function fragment(redacted: unknown): string {
+  if (redacted === null || typeof redacted !== 'object') return '';
+  const json = JSON.stringify(redacted);
+  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
 }
 
 /**

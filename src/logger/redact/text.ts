@@ -26,6 +26,8 @@ interface Gated extends HintedPattern {
   readonly needs: number;
   /** The longest `[A-Za-z0-9_-]` run the string must have. */
   readonly minRun: number;
+  /** The hint has `--`, which the word walk notes (`-----BEGIN`). */
+  readonly dashes: boolean;
 }
 
 interface HintGroup {
@@ -164,6 +166,11 @@ function isBasicCredential(value: string): boolean {
 /** Character classes for the word walk: {@link Seen} punctuation flags, and these. */
 const ALNUM = 1 << 8;
 const RUN = 1 << 9;
+/** A character JSON escapes: a control character, `"`, `\\`, or (beyond ASCII) a surrogate. */
+const ESCAPE = 1 << 10;
+/** `--` (a long flag, a PEM armour line) and `</` (an XML closing tag), seen in the word walk. */
+const DOUBLE_DASH = 1 << 11;
+const CLOSING_TAG = 1 << 12;
 const CHAR_KIND = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -177,6 +184,7 @@ for (let c = 0; c < 128; c++) {
   if (ch === '.') kind |= Seen.dot;
   if (ch === '=') kind |= Seen.equals;
   if (ch === '@') kind |= Seen.at;
+  if (c < 32 || ch === '"' || ch === '\\') kind |= ESCAPE;
   CHAR_KIND[c] = kind;
 }
 
@@ -206,6 +214,10 @@ export class TextScanner {
   /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
   #seen = 0;
   #longestRun = 0;
+  #plainText = false;
+  /** Whether the last scan walked its words, and the {@link DOUBLE_DASH} / {@link CLOSING_TAG} it saw. */
+  #walked = false;
+  #marks = 0;
   readonly #user: UserPattern[];
   readonly #censorText: string | undefined;
 
@@ -229,7 +241,12 @@ export class TextScanner {
     }
     const groups = new Map<number, HintGroup>();
     for (const p of hinted) {
-      const gated: Gated = { ...p, needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0), minRun: MIN_RUN[p.name] ?? 6 };
+      const gated: Gated = {
+        ...p,
+        needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
+        minRun: MIN_RUN[p.name] ?? 6,
+        dashes: p.hint.includes('--'),
+      };
       const group = groups.get(gated.needs) ?? { needs: gated.needs, minRun: gated.minRun, patterns: [] };
       group.minRun = Math.min(group.minRun, gated.minRun);
       group.patterns.push(gated);
@@ -244,9 +261,19 @@ export class TextScanner {
     }));
   }
 
+  /**
+   * True when the last string scanned was walked character by character and has none that JSON
+   * escapes: it is written between quotes as it is. False when it was not walked (too short).
+   */
+  get plainText(): boolean {
+    return this.#plainText;
+  }
+
   /** Where the secrets in `text` are, or null when there are none. */
   scan(text: string): Span[] | null {
     const spans: Span[] = [];
+    this.#plainText = false;
+    this.#walked = false;
     let seen: number;
     if (text.length < MIN_WORD_SCAN && this.#user.length === 0) {
       // Too short for any token or scheme credential: only pairs and URL or flag credentials fit.
@@ -260,13 +287,18 @@ export class TextScanner {
       seen = this.#seen;
     }
     if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
-    if ((seen & Seen.dash) !== 0 && text.includes('--')) this.#flags(text, spans);
-    if ((seen & Seen.slash) !== 0 && text.includes('</')) this.#xml(text, spans);
+    // A walked string's `--` and `</` were seen in the walk; a short one is asked.
+    const walked = this.#walked;
+    if ((seen & Seen.dash) !== 0 && (walked ? (this.#marks & DOUBLE_DASH) !== 0 : text.includes('--')))
+      this.#flags(text, spans);
+    if ((seen & Seen.slash) !== 0 && (walked ? (this.#marks & CLOSING_TAG) !== 0 : text.includes('</')))
+      this.#xml(text, spans);
     const run = this.#longestRun;
     for (const group of this.#groups) {
       if ((seen & group.needs) !== group.needs || run < group.minRun) continue;
       for (const pattern of group.patterns) {
-        if (run < pattern.minRun || !text.includes(pattern.hint)) continue;
+        if (run < pattern.minRun || (pattern.dashes && walked && (this.#marks & DOUBLE_DASH) === 0)) continue;
+        if (!text.includes(pattern.hint)) continue;
         this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
       }
     }
@@ -304,11 +336,12 @@ export class TextScanner {
     let seen = 0;
     let run = 0;
     let longest = 0;
+    let marks = 0;
     // Inside a token already found, no word starts a new one.
     let tokenEnd = 0;
     for (let i = 0; i < len; i++) {
       const c = text.charCodeAt(i);
-      const kind = c < 128 ? (CHAR_KIND[c] as number) : 0;
+      const kind = c < 128 ? (CHAR_KIND[c] as number) : c >= 0xd800 && c <= 0xdfff ? ESCAPE : 0;
       if ((kind & ALNUM) === 0) {
         if ((kind & RUN) !== 0) run++;
         else {
@@ -317,6 +350,10 @@ export class TextScanner {
         }
         seen |= kind;
         prevAlnum = false;
+        if (c === Ch.Dash || c === Ch.Slash) {
+          const before = text.charCodeAt(i - 1);
+          if (c === Ch.Dash ? before === Ch.Dash : before === 60) marks |= c === Ch.Dash ? DOUBLE_DASH : CLOSING_TAG;
+        }
         continue;
       }
       run++;
@@ -334,7 +371,10 @@ export class TextScanner {
       }
       if (c < 128 && next < 128 && SCHEME_START[c * 128 + next] === 1) this.#scheme(text, i, spans);
     }
-    this.#seen = seen & ~(ALNUM | RUN);
+    this.#seen = seen & ~(ALNUM | RUN | ESCAPE);
+    this.#plainText = (seen & ESCAPE) === 0;
+    this.#walked = true;
+    this.#marks = marks;
     this.#longestRun = Math.max(run, longest);
   }
 
