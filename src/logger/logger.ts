@@ -1,6 +1,7 @@
 import { type Clock, wallClockNow } from '../core/clock.js';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
+import { isThenable } from '../core/policy.js';
 import { type LogContext, logContext } from './context.js';
 import { LOG_LEVELS, type LogLevel, levelIndex } from './levels.js';
 import {
@@ -210,6 +211,7 @@ class JsonLogger implements Logger {
 
   child(bindings: LogFields): Logger {
     checkFields('child', bindings);
+    if (bindings === undefined) return new JsonLogger(this.#shared, this.#min, this.#head, this.#bindings);
     const extra = safeJson(this.#shared.redactor.redact(unclash(bindings, this.#shared.named)));
     return new JsonLogger(this.#shared, this.#min, this.#head, this.#bindings + extra);
   }
@@ -244,11 +246,14 @@ class JsonLogger implements Logger {
       line = `{"level":"${level}","msg":"[log line could not be built]"}`;
     }
     try {
-      shared.sink.write(line);
+      const written = shared.sink.write(line);
+      if (isThenable(written)) written.then(undefined, this.#sinkRejected);
     } catch {
       this.#failed();
     }
   }
+
+  readonly #sinkRejected = (): void => this.#failed();
 
   #failed(): void {
     if (this.#shared.failures++ === 0) {
@@ -284,7 +289,10 @@ function levelError(name: string, value: unknown): RangeError {
 }
 
 function checkFields(where: string, fields: unknown): void {
-  if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) {
+  if (
+    fields !== undefined &&
+    (typeof fields !== 'object' || fields === null || Array.isArray(fields) || fields instanceof Set)
+  ) {
     throw new TypeError(`${where}: bindings must be an object of fields; got ${describe(fields)}`);
   }
 }

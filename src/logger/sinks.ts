@@ -7,8 +7,11 @@ import { describe } from '../core/errors.js';
  * logger counts and reports that once instead of passing it to the caller.
  */
 export interface Sink {
-  /** Writes one line (no trailing newline). */
-  write(line: string): void;
+  /**
+   * Writes one line (no trailing newline). What it returns is ignored, except a promise (an async
+   * sink): its rejection counts as a failed write, like a throw, and is never left unhandled.
+   */
+  write(line: string): unknown;
   /** Waits until what was written is handed to the OS. */
   flush?(): Promise<void> | void;
   /** Releases the sink's resources (a file sink closes its file). */

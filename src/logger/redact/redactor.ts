@@ -85,6 +85,8 @@ const CACHE_SLOTS = 4096;
 
 /** {@link Engine} writes a key's value with its rule and its JSON name, both remembered. */
 interface KeyEntry {
+  /** The key as written: itself, or redacted when it holds a secret (a token used as a map key). */
+  readonly name: string;
   /** `"key":` */
   readonly json: string;
   /** `,"key":` */
@@ -260,9 +262,7 @@ class Engine implements Redactor {
       return '';
     }
     if (this.#rootMembers) return text as string;
-    if (text === undefined) return '';
-    const c = text.charCodeAt(0);
-    return (c === 123 || c === 91) && text.length > 2 ? `,${text.slice(1, -1)}` : '';
+    return spliced(text);
   }
 
   /** `JSON.stringify(redactString(text))`, a clean string's JSON text remembered. */
@@ -280,8 +280,9 @@ class Engine implements Redactor {
     let entry = this.#keyEntries.get(key);
     if (entry === undefined) {
       if (this.#keyEntries.size >= 10_000) this.#keyEntries.clear();
-      const json = `${JSON.stringify(key)}:`;
-      entry = { json, next: `,${json}`, rule: this.#keys.match(key) };
+      const name = this.#string(key, []);
+      const json = `${JSON.stringify(name)}:`;
+      entry = { name, json, next: `,${json}`, rule: this.#keys.match(key) };
       this.#keyEntries.set(key, entry);
     }
     return entry;
@@ -697,8 +698,14 @@ class Engine implements Redactor {
       else if (rule === null && (typeof value === 'number' || typeof value === 'boolean')) next = value;
       else next = this.#walk(value, path, ancestors, key, rule);
       if (track) path.pop();
+      const name = this.#keyEntry(key).name;
+      if (name !== key) {
+        // A secret used as a key (a token-keyed cache): written under its redacted name.
+        delete copy[key];
+        put(copy, name, next);
+      }
       // An own `__proto__` data property (made by the spread) is written as data, not as the prototype.
-      if (next !== value) copy[key] = next;
+      else if (next !== value) copy[key] = next;
     }
     return copy;
   }
@@ -719,7 +726,7 @@ class Engine implements Redactor {
         next = this.#walk(value, path, ancestors, key, rule);
       }
       path.pop();
-      put(out, key, next);
+      put(out, this.#keyEntry(key).name, next);
     }
     if (keys.length > n) out['...'] = `[${keys.length - n} more keys]`;
     return out;
@@ -781,7 +788,7 @@ class Engine implements Redactor {
       }
       const key = typeof rawKey === 'string' ? rawKey : String(this.#walk(rawKey, path, ancestors, '', null));
       path.push(key);
-      put(out, key, this.#walk(value, path, ancestors, key, this.#rule(key, path)));
+      put(out, this.#keyEntry(key).name, this.#walk(value, path, ancestors, key, this.#rule(key, path)));
       path.pop();
     }
     return out;
@@ -866,9 +873,18 @@ export function messageWriter(redactor: Redactor): (text: string) => string {
 
 /** `{"a":1,"b":2}` -> `,"a":1,"b":2`: a redacted value's fields, ready to splice into a line. */
 export function fragment(redacted: unknown): string {
-  if (redacted === null || typeof redacted !== 'object') return '';
-  const json = JSON.stringify(redacted);
-  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+  return spliced(JSON.stringify(redacted));
+}
+
+/**
+ * The JSON text of what was logged as fields, as a line fragment: an object's members
+ * (`,"a":1`), or anything else (an array, a Set, a Date, a URL: whatever is written as no
+ * object) as one `value` field, so a line is always one JSON object.
+ */
+function spliced(json: string | undefined): string {
+  if (json === undefined) return '';
+  if (json.charCodeAt(0) === 123) return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+  return `,"value":${json}`;
 }
 
 /**
