@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { SHED } from './http-shed.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -116,9 +117,12 @@ export async function measureHttpOverhead(): Promise<void> {
 export async function measureHttpOverload(): Promise<void> {
   const OVERLOAD_S = 6;
   console.log(
-    `\nbulwark/http overload: GET /cpu (4 ms of CPU each) at 2x its measured capacity, open loop, autocannon -c 100 -d ${OVERLOAD_S};`,
+    `\nbulwark/http overload: GET /cpu (4 ms of CPU each) at 2x its measured capacity for ${OVERLOAD_S} s, open loop (evenly spaced, up to 100 connections);`,
   );
-  console.log('/health probed every 50 ms on its own connection. Latency p99 of the admitted (200) requests only.');
+  console.log(
+    '/health probed every 50 ms on its own connection. Latency (from when each request was due) p99 of the admitted (200) requests only.',
+  );
+  console.log(`shedder settings: ${JSON.stringify(SHED)} (under-pressure: the same limits and interval).`);
   console.log(
     line([
       'framework',
