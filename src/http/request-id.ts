@@ -43,19 +43,15 @@ const clientIdRedactor = (): Redactor => {
   return redactor;
 };
 
-/** What the log context holds for one request: made once, entered again on fastify's second hook. */
+/**
+ * What the log context holds for one request, as `withLogContext({ requestId })` makes it, without
+ * scanning an id bulwark made itself for secrets (a UUID costs the redactor more than the rest of
+ * the request's overhead together). An id the client sent is scanned, once. Entered with
+ * `logContext.run(context, fn, ...args)`: no closure per request.
+ */
 function contextOf(id: string): LogContext {
   const outer = logContext.getStore();
   return { bindings: outer === undefined ? { requestId: id } : { ...outer.bindings, requestId: id } };
-}
-
-/**
- * Runs `fn` with `requestId` on every log line, as `withLogContext({ requestId })` does, without
- * scanning an id bulwark made itself for secrets (a UUID costs the redactor more than the rest of
- * the request's overhead together). An id the client sent is scanned, once.
- */
-function inContext<T>(id: string, fn: () => T): T {
-  return logContext.run(contextOf(id), fn);
 }
 
 interface IdSettings {
@@ -89,7 +85,7 @@ class RequestIds implements RequestIdMiddleware {
     this.#generate = settings.generate;
     this.express = (req, res, next) => {
       const id = this.#assign(req, res);
-      inContext(id, () => next());
+      logContext.run(contextOf(id), next);
     };
     this.fastify = unencapsulated('bulwark-request-id', ((instance, _opts, done) => {
       instance.addHook('onRequest', (request, reply, next) => {
@@ -113,7 +109,7 @@ class RequestIds implements RequestIdMiddleware {
     this.hono = (c, next) => {
       const { incoming, outgoing } = nodeBindings('requestId', c);
       const id = this.#assign(incoming, outgoing);
-      return inContext(id, () => next());
+      return logContext.run(contextOf(id), next);
     };
   }
 
@@ -123,7 +119,7 @@ class RequestIds implements RequestIdMiddleware {
     }
     return (req, res) => {
       const id = this.#assign(req, res);
-      inContext(id, () => listener(req, res));
+      logContext.run(contextOf(id), listener, req, res);
     };
   }
 
