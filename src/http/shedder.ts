@@ -338,6 +338,8 @@ export class Shedder implements LoadShedder {
  * samples, once the last sample was over a limit, a request read while the sampler is late by more
  * than `maxEventLoopDelayMs` (the loop is blocked right now) is refused too: one clock read per
  * request under strain, so a flood is met within a turn of the loop instead of after two samples.
+ * With `maxWaitMs`, a request read more than `maxWaitMs` after the first request of its turn of the
+ * loop is refused at once, whatever the samples say (set it for CPU-bound routes).
  * Requests already admitted are never touched.
  * `close()` stops the sampler.
  *
