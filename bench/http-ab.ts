@@ -4,8 +4,9 @@
  * pipelined client run in this one process; batches alternate between the servers, and the
  * process's CPU time per request is compared. The client's share is the same for every server,
  * so the difference between two rows is what the parts cost per request, sockets and all.
- * Autocannon's requests per second (bench/http.ts) move by 20% between runs here; this moves by
- * a few tenths of a microsecond.
+ * Autocannon's requests per second (bench/http.ts) move by 20% between runs on a shared machine;
+ * this moves less, but still by about 2 us per request there (a part that does nothing per request
+ * has read -1.9 us): read it over several runs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
