@@ -137,7 +137,8 @@ class RequestIds implements RequestIdMiddleware {
     let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
     if (id === undefined) {
       id = this.#generate();
-      if (typeof id !== 'string' || !WELL_FORMED.test(id)) {
+      // crypto.randomUUID's ids are well-formed by construction: only a user's generator is checked.
+      if (this.#generate !== randomUUID && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
         throw new TypeError(
           `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
         );
