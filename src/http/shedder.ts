@@ -42,7 +42,7 @@ export interface LoadShedderOptions {
    * The longest a request may wait behind the requests read before it in the same turn of the
    * event loop, in ms (default: not checked). A request that waited longer is refused at once,
    * whatever the samples say: the process is falling behind right now, and admitting it only
-   * makes it and every request behind it later. Set it for CPU-bound routes (two or three times
+   * makes it and every request behind it later. Set it for CPU-bound routes (one to two times
    * a request's CPU time is a good start); the first request of each turn is always admitted.
    */
   readonly maxWaitMs?: number | undefined;
