@@ -1,17 +1,24 @@
 /**
  * The load generator of the bulwark/http bench, run in its own process so it does not share the
- * server's event loop: `node bench/http-load.ts <json options>`. It drives autocannon, sorts each
- * response's latency by status, optionally probes /health every 50 ms on its own connection, and
- * prints one JSON result.
+ * server's event loop: `node bench/http-load.ts <json options>`. Closed loop (no `rate`), it
+ * drives autocannon; open loop (`rate`), it sends requests evenly spaced in time whether or not
+ * answers come (autocannon's rate is a quota per connection per second: each second starts with
+ * every connection sending back to back, a burst, not a steady flood). It sorts each response's
+ * latency by status, optionally probes /health every 50 ms on its own connection, and prints one
+ * JSON result.
  */
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 
 interface LoadOptions {
   readonly url: string;
   readonly connections: number;
   readonly seconds: number;
-  /** Requests per second over all connections (open loop); unset: as fast as answers come. */
+  /**
+   * Requests per second, open loop: one every 1000 / rate ms on up to `connections` keep-alive
+   * connections, each latency counted from when it was due to be sent (a request waiting for a
+   * free connection is late too). Unset: autocannon, as fast as answers come.
+   */
   readonly rate?: number;
   /** Probe this URL every 50 ms during the run. */
   readonly probe?: string;
@@ -46,18 +53,60 @@ const prober = (async () => {
   }
 })();
 
-const instance = autocannon({
-  url: options.url,
-  connections: options.connections,
-  duration: options.seconds,
-  ...(options.rate === undefined ? {} : { overallRate: options.rate }),
-});
-instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+/** Evenly spaced requests for `seconds`, then up to 10 s for the answers still due. */
+async function openLoop(rate: number): Promise<{ requestsPerSecond: number; errors: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const started = performance.now();
+  const interval = 1000 / rate;
+  let sent = 0;
+  let done = 0;
+  let errors = 0;
+  const send = (due: number) => {
+    const req = request(options.url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        done++;
+        record(res.statusCode ?? 0, performance.now() - due);
+      });
+    });
+    req.on('error', () => {
+      done++;
+      errors++;
+    });
+    req.end();
+  };
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - started;
+      const end = Math.min(elapsed, options.seconds * 1000);
+      while (sent * interval < end) send(started + sent++ * interval);
+      if (elapsed >= options.seconds * 1000) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  const drainUntil = performance.now() + 10_000;
+  while (done < sent && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+  agent.destroy();
+  return { requestsPerSecond: done / options.seconds, errors: errors + (sent - done) };
+}
+
+function record(status: number, ms: number): void {
   const list = byStatus.get(status);
   if (list === undefined) byStatus.set(status, [ms]);
   else list.push(ms);
-});
-const result = (await instance) as unknown as { requests: { average: number }; errors: number; timeouts: number };
+}
+
+let result: { requestsPerSecond: number; errors: number };
+if (options.rate === undefined) {
+  const instance = autocannon({ url: options.url, connections: options.connections, duration: options.seconds });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => record(status, ms));
+  const r = (await instance) as unknown as { requests: { average: number }; errors: number; timeouts: number };
+  result = { requestsPerSecond: r.requests.average, errors: r.errors + r.timeouts };
+} else {
+  result = await openLoop(options.rate);
+}
 probing = false;
 await prober;
 
@@ -69,8 +118,8 @@ for (const [status, list] of byStatus) {
 const probeMs = probes.map((p) => p.ms).sort((a, b) => a - b);
 console.log(
   JSON.stringify({
-    requestsPerSecond: result.requests.average,
-    errors: result.errors + result.timeouts,
+    requestsPerSecond: result.requestsPerSecond,
+    errors: result.errors,
     statuses,
     probes: {
       count: probes.length,

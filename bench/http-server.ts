@@ -15,15 +15,7 @@ import type { AddressInfo } from 'node:net';
 import underPressure from '@fastify/under-pressure';
 import { loadShedder, problemHandler, requestDeadline, requestId } from 'bulwark/http';
 import Fastify from 'fastify';
-
-export const BURN_MS = 4;
-/** The shedder's settings in the overload runs; under-pressure gets the same limit and interval. */
-export const SHED = {
-  maxEventLoopUtilization: 0.9,
-  maxEventLoopDelayMs: 50,
-  sampleIntervalMs: 20,
-  ...(JSON.parse(process.env.BENCH_SHED ?? '{}') as object),
-} as { maxEventLoopUtilization: number; maxEventLoopDelayMs: number; sampleIntervalMs: number };
+import { BURN_MS, SHED } from './http-shed.ts';
 
 const [framework, setup] = process.argv.slice(2);
 

@@ -2,6 +2,8 @@
  * bulwark/http under load: `npm run bench:http` (after a build). Servers run in one process
  * (bench/http-server.ts), autocannon in another (bench/http-load.ts), on loopback, one at a time.
  *
+ * 0. Each part in process (fake request/response), then over real sockets with the client in the
+ *    same process (bench/http-ab.ts): CPU per request, the least disturbed by a shared machine.
  * 1. Overhead: GET /hello with requestId, loadShedder, requestDeadline and problemHandler all on,
  *    against the bare handler, on node:http and fastify (budget: at most 5% fewer requests/s).
  * 2. Overload: a CPU-bound route flooded at twice the capacity measured just before, without
@@ -10,6 +12,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { SHED } from './http-shed.ts';
 
 const root = join(import.meta.dirname, '..');
 
@@ -116,9 +119,12 @@ export async function measureHttpOverhead(): Promise<void> {
 export async function measureHttpOverload(): Promise<void> {
   const OVERLOAD_S = 6;
   console.log(
-    `\nbulwark/http overload: GET /cpu (4 ms of CPU each) at 2x its measured capacity, open loop, autocannon -c 100 -d ${OVERLOAD_S};`,
+    `\nbulwark/http overload: GET /cpu (4 ms of CPU each) at 2x its measured capacity for ${OVERLOAD_S} s, open loop (evenly spaced, up to 100 connections);`,
   );
-  console.log('/health probed every 50 ms on its own connection. Latency p99 of the admitted (200) requests only.');
+  console.log(
+    '/health probed every 50 ms on its own connection. Latency (from when each request was due) p99 of the admitted (200) requests only.',
+  );
+  console.log(`shedder settings: ${JSON.stringify(SHED)} (under-pressure: the same limits and interval).`);
   console.log(
     line([
       'framework',
@@ -247,11 +253,22 @@ export async function measureHttpParts(): Promise<void> {
   shedder.close();
 }
 
+/** bench/http-ab.ts in its own process: the parts' cost over real sockets, client in process. */
+export function measureHttpSockets(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(root, 'bench/http-ab.ts')], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
+      if (error) reject(error);
+      else resolve(void console.log(stdout.trimEnd()));
+    });
+  });
+}
+
 if (import.meta.main) {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
-  const only = process.argv[2]; // 'parts', 'overhead' or 'overload' runs one part
+  const only = process.argv[2]; // 'parts', 'sockets', 'overhead' or 'overload' runs one part
   if (only === 'parts' || only === undefined) await measureHttpParts();
-  if (only === 'parts') process.exit(0);
+  if (only === 'sockets' || only === undefined) await measureHttpSockets();
+  if (only === 'parts' || only === 'sockets') process.exit(0);
   if (only !== 'overload') await measureHttpOverhead();
   if (only !== 'overhead') await measureHttpOverload();
 }

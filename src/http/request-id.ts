@@ -8,7 +8,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import type { MiddlewareHandler } from 'hono';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/options.js';
-import { logContext } from '../logger/context.js';
+import { type LogContext, logContext } from '../logger/context.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
 import type { HttpMiddleware, NodeListener } from './middleware.js';
@@ -34,9 +34,9 @@ const WELL_FORMED = /^[A-Za-z0-9\-_.:+/=@~]{1,128}$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // On the request itself: a WeakMap entry per request costs more than the rest of requestId.
 const ID: unique symbol = Symbol('bulwark.http.requestId');
-/** The id as log lines show it, for fastify's second entry into the context. */
-const LOGGED: unique symbol = Symbol('bulwark.http.requestId.logged');
-type Carrying = { [ID]?: string; [LOGGED]?: string };
+/** The request's log context, for fastify's second entry into it. */
+const CONTEXT: unique symbol = Symbol('bulwark.http.requestId.context');
+type Carrying = { [ID]?: string; [CONTEXT]?: LogContext };
 let redactor: Redactor | undefined;
 const clientIdRedactor = (): Redactor => {
   redactor ??= createRedactor();
@@ -44,16 +44,14 @@ const clientIdRedactor = (): Redactor => {
 };
 
 /**
- * Runs `fn` with `requestId` on every log line, as `withLogContext({ requestId })` does, without
+ * What the log context holds for one request, as `withLogContext({ requestId })` makes it, without
  * scanning an id bulwark made itself for secrets (a UUID costs the redactor more than the rest of
- * the request's overhead together). An id the client sent is scanned, once.
+ * the request's overhead together). An id the client sent is scanned, once. Entered with
+ * `logContext.run(context, fn, ...args)`: no closure per request.
  */
-function inContext<T>(id: string, fn: () => T): T {
+function contextOf(id: string): LogContext {
   const outer = logContext.getStore();
-  return logContext.run(
-    { bindings: outer === undefined ? { requestId: id } : { ...outer.bindings, requestId: id } },
-    fn,
-  );
+  return { bindings: outer === undefined ? { requestId: id } : { ...outer.bindings, requestId: id } };
 }
 
 interface IdSettings {
@@ -87,26 +85,31 @@ class RequestIds implements RequestIdMiddleware {
     this.#generate = settings.generate;
     this.express = (req, res, next) => {
       const id = this.#assign(req, res);
-      inContext(id, () => next());
+      logContext.run(contextOf(id), next);
     };
     this.fastify = unencapsulated('bulwark-request-id', ((instance, _opts, done) => {
       instance.addHook('onRequest', (request, reply, next) => {
-        const id = this.#assign(request.raw, reply.raw);
-        (request.raw as IncomingMessage & Carrying)[LOGGED] = id;
-        inContext(id, () => next());
+        // Through the reply, not reply.raw.setHeader: fastify then writes the head from one object,
+        // where a header set on the raw response sends node:http down its slower merging path.
+        const id = this.#identify(request.raw);
+        reply.header(this.header, id);
+        const context = contextOf(this.#logged(id, request.raw));
+        (request.raw as IncomingMessage & Carrying)[CONTEXT] = context;
+        logContext.run(context, next);
       });
-      // Reading the body runs in the socket's context, not the request's: enter it again before the handler.
+      // Reading a body runs in the socket's context, not the request's: enter it again before the
+      // handler, unless the chain never left it (no body: every hook ran inside the first run).
       instance.addHook('preHandler', (request, _reply, next) => {
-        const id = (request.raw as IncomingMessage & Carrying)[LOGGED];
-        if (id === undefined) next();
-        else inContext(id, () => next());
+        const context = (request.raw as IncomingMessage & Carrying)[CONTEXT];
+        if (context === undefined || logContext.getStore() === context) next();
+        else logContext.run(context, next);
       });
       done();
     }) as FastifyPluginCallback);
     this.hono = (c, next) => {
       const { incoming, outgoing } = nodeBindings('requestId', c);
       const id = this.#assign(incoming, outgoing);
-      return inContext(id, () => next());
+      return logContext.run(contextOf(id), next);
     };
   }
 
@@ -116,28 +119,38 @@ class RequestIds implements RequestIdMiddleware {
     }
     return (req, res) => {
       const id = this.#assign(req, res);
-      inContext(id, () => listener(req, res));
+      logContext.run(contextOf(id), listener, req, res);
     };
   }
 
   /** Gives `req` its id and sets it on `res`; returns the id as log lines show it. */
   #assign(req: IncomingMessage, res: ServerResponse): string {
+    const id = this.#identify(req);
+    // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
+    res.setHeader(this.header, id);
+    return this.#logged(id, req);
+  }
+
+  /** The request's id: a well-formed one it came with, else a new one; kept on `req`. */
+  #identify(req: IncomingMessage): string {
     const given = req.headers[this.header];
     let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
     if (id === undefined) {
       id = this.#generate();
-      if (typeof id !== 'string' || !WELL_FORMED.test(id)) {
+      // crypto.randomUUID's ids are well-formed by construction: only a user's generator is checked.
+      if (this.#generate !== randomUUID && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
         throw new TypeError(
           `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
         );
       }
     }
     (req as IncomingMessage & Carrying)[ID] = id;
-    // The client's id goes back to the client as it came; in the logs, what looks like a secret is censored.
-    const logged = id === given ? clientIdRedactor().redactString(id) : id;
-    // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
-    res.setHeader(this.header, id);
-    return logged;
+    return id;
+  }
+
+  /** The id as log lines show it: the client's id goes back as it came, but what looks like a secret is censored in the logs. */
+  #logged(id: string, req: IncomingMessage): string {
+    return id === req.headers[this.header] ? clientIdRedactor().redactString(id) : id;
   }
 }
 

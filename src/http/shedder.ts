@@ -38,6 +38,14 @@ export interface LoadShedderOptions {
   readonly maxEventLoopUtilization?: number | undefined;
   /** V8 heap in use above which the process is overloaded, in bytes (default: not checked). */
   readonly maxHeapUsedBytes?: number | undefined;
+  /**
+   * The longest a request may wait behind the requests read before it in the same turn of the
+   * event loop, in ms (default: not checked). A request that waited longer is refused at once,
+   * whatever the samples say: the process is falling behind right now, and admitting it only
+   * makes it and every request behind it later. Set it for CPU-bound routes (one to two times
+   * a request's CPU time is a good start); the first request of each turn is always admitted.
+   */
+  readonly maxWaitMs?: number | undefined;
   /** The `Retry-After` sent with each refusal, in whole seconds (default 1). */
   readonly retryAfterS?: number | undefined;
   /**
@@ -89,6 +97,7 @@ const KNOWN_OPTIONS = [
   'maxEventLoopDelayMs',
   'maxEventLoopUtilization',
   'maxHeapUsedBytes',
+  'maxWaitMs',
   'retryAfterS',
   'exempt',
   'sampleIntervalMs',
@@ -105,6 +114,8 @@ export interface ShedderSettings {
   readonly limits: { eventLoopDelayMs: number; eventLoopUtilization: number; heapUsedBytes: number };
   readonly exempt: (req: IncomingMessage) => boolean;
   readonly intervalMs: number;
+  /** Infinity when not checked. */
+  readonly maxWaitMs: number;
   readonly overloadAfter: number;
   readonly recoverAfter: number;
   readonly clock: Clock;
@@ -162,6 +173,7 @@ export function shedderSettings(options: LoadShedderOptions | undefined): Shedde
     },
     exempt: exemptOption(where, o.exempt),
     intervalMs: o.sampleIntervalMs === undefined ? 100 : msOption(where, 'sampleIntervalMs', o.sampleIntervalMs),
+    maxWaitMs: o.maxWaitMs === undefined ? Number.POSITIVE_INFINITY : msOption(where, 'maxWaitMs', o.maxWaitMs),
     overloadAfter: intOption(where, 'overloadAfter', o.overloadAfter, 2, 1, 1000),
     recoverAfter: intOption(where, 'recoverAfter', o.recoverAfter, 3, 1, 1000),
     clock: clockOption(where, o.clock),
@@ -187,6 +199,13 @@ export class Shedder implements LoadShedder {
   /** When the sampler is due next, on the clock. */
   #due = 0;
   #closed = false;
+  /** When the first request of this turn of the loop was read (maxWaitMs only). */
+  #turnStart = 0;
+  /** A 0 ms timer: it fires once the loop has finished the turn, so the next request starts a new one. */
+  #turnTimer: unknown;
+  readonly #endTurn = (): void => {
+    this.#turnTimer = undefined;
+  };
   readonly express: LoadShedder['express'];
   readonly fastify: FastifyPluginCallback;
   readonly hono: MiddlewareHandler;
@@ -234,6 +253,8 @@ export class Shedder implements LoadShedder {
     this.#closed = true;
     this.#settings.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#settings.clock.clearTimeout(this.#turnTimer);
+    this.#turnTimer = undefined;
     this.#meter.close();
     this.#overloaded = false;
     this.#strained = false;
@@ -252,18 +273,39 @@ export class Shedder implements LoadShedder {
   }
 
   #refuses(req: IncomingMessage): boolean {
-    if (!this.#overloaded) {
-      // Between samples: when the last sample was over a limit and the sampler is now late by
-      // more than the delay limit, this request is being read in a long turn of a loop that is
-      // falling behind, and admitting it only lengthens the turn. A calm process is never
-      // refused for one late timer (a GC pause, a descheduled CPU).
-      if (!this.#strained || this.#settings.clock.now() - this.#due <= this.#settings.limits.eventLoopDelayMs) {
-        return false;
-      }
-    }
+    if (!this.#overloaded && !this.#waitedTooLong() && !this.#lateUnderStrain()) return false;
     if (this.#settings.exempt(req)) return false;
     this.#shed++;
     return true;
+  }
+
+  /**
+   * True when this request waited more than `maxWaitMs` behind the ones read before it in this
+   * turn of the loop. Every request read in one turn was readable when the turn began, so the
+   * time since the turn's first request is a floor under how long this one has waited (the time
+   * it spent in the socket before that is not seen). A 0 ms timer marks the turn's end.
+   */
+  #waitedTooLong(): boolean {
+    const max = this.#settings.maxWaitMs;
+    if (max === Number.POSITIVE_INFINITY || this.#closed) return false;
+    const { clock } = this.#settings;
+    const now = clock.now();
+    if (this.#turnTimer === undefined) {
+      this.#turnStart = now;
+      this.#turnTimer = clock.setTimeout(this.#endTurn, 0);
+      return false;
+    }
+    return now - this.#turnStart > max;
+  }
+
+  /**
+   * Between samples: when the last sample was over a limit and the sampler is now late by more
+   * than the delay limit, this request is being read in a long turn of a loop that is falling
+   * behind, and admitting it only lengthens the turn. A calm process is never refused for one
+   * late timer (a GC pause, a descheduled CPU).
+   */
+  #lateUnderStrain(): boolean {
+    return this.#strained && this.#settings.clock.now() - this.#due > this.#settings.limits.eventLoopDelayMs;
   }
 
   #schedule(): void {
@@ -296,6 +338,8 @@ export class Shedder implements LoadShedder {
  * samples, once the last sample was over a limit, a request read while the sampler is late by more
  * than `maxEventLoopDelayMs` (the loop is blocked right now) is refused too: one clock read per
  * request under strain, so a flood is met within a turn of the loop instead of after two samples.
+ * With `maxWaitMs`, a request read more than `maxWaitMs` after the first request of its turn of the
+ * loop is refused at once, whatever the samples say (set it for CPU-bound routes).
  * Requests already admitted are never touched.
  * `close()` stops the sampler.
  *

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { systemClock } from 'bulwark';
 import { FakeClock } from 'bulwark/testing';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 // The mechanism under requestDeadline: one timer for every request's deadline.
 import { DeadlineQueue, type Pending } from '../../src/http/deadline-queue.js';
 
@@ -74,5 +75,33 @@ describe('DeadlineQueue', () => {
     expect(clock.pendingTimers).toBe(0); // exempt: no deadline
     res.emit('close');
     expect(p.reason).toBe(gone);
+  });
+
+  describe('on the system clock', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('sets one timer for requests that come and go one at a time, not one each, and it still expires them', async () => {
+      const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+      const expired: Pending[] = [];
+      const queue = new DeadlineQueue(
+        systemClock,
+        20,
+        (p) => expired.push(p),
+        () => new Error('gone'),
+      );
+      for (let i = 0; i < 100; i++) {
+        const res = new FakeRes();
+        queue.add({} as never, res as never, undefined, false);
+        res.writableFinished = true;
+        res.emit('close'); // over before the next one comes: the queue is empty between them
+      }
+      expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
+      // The lingering timer still serves the next request's deadline.
+      const late = queue.add({} as never, new FakeRes() as never, undefined, false);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(expired).toEqual([late]);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { loadShedder } from 'bulwark/http';
 import { FakeClock } from 'bulwark/testing';
 import fc from 'fast-check';
@@ -129,6 +130,70 @@ describe('loadShedder sampling on a FakeClock', () => {
     shedder.close();
   });
 
+  it('refuses a request that waited more than maxWaitMs behind others in one turn of the loop; each turn starts afresh', () => {
+    const { clock, endTurn, pending, advance } = turnClock();
+    const shedder = new Shedder(shedderSettings({ clock, sampleIntervalMs: 100, maxWaitMs: 5 }), scripted([calm]));
+    expect(refusesNow(shedder)).toBe(false); // the first of a turn, at 0: it starts the turn
+    advance(4);
+    expect(refusesNow(shedder)).toBe(false); // waited 4 ms behind it
+    advance(1);
+    expect(refusesNow(shedder)).toBe(false); // 5 ms: not more than the limit
+    advance(0.5);
+    expect(refusesNow(shedder)).toBe(true); // 5.5 ms: refused
+    expect(refusesNow(shedder, '/health')).toBe(false); // exempt paths never are
+    expect(shedder.stats()).toMatchObject({ overloaded: false, shed: 1 });
+    expect(pending()).toBe(2); // the sampler and the turn's 0 ms timer
+    endTurn(); // the loop finished the turn
+    advance(100);
+    expect(refusesNow(shedder)).toBe(false); // the next turn's first request
+    advance(5.5);
+    expect(refusesNow(shedder)).toBe(true);
+    shedder.close();
+    expect(pending()).toBe(0); // close clears the turn's timer with the sampler's
+    advance(50);
+    expect(refusesNow(shedder)).toBe(false);
+  });
+
+  it('maxWaitMs: for any requests in any turns, refuses exactly those read more than maxWaitMs after their turn began', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { minLength: 1, maxLength: 8 }), {
+          maxLength: 20,
+        }),
+        fc.integer({ min: 1, max: 30 }),
+        (turns, maxWaitMs) => {
+          const { clock, endTurn, advance, now } = turnClock();
+          const shedder = new Shedder(shedderSettings({ clock, maxWaitMs }), scripted([calm]));
+          let shed = 0;
+          for (const gaps of turns) {
+            endTurn();
+            let began: number | undefined;
+            for (const gap of gaps) {
+              advance(gap);
+              began ??= now();
+              const expected = now() - began > maxWaitMs;
+              expect(refusesNow(shedder)).toBe(expected);
+              if (expected) shed++;
+            }
+          }
+          expect(shedder.stats().shed).toBe(shed);
+          shedder.close();
+        },
+      ),
+    );
+  });
+
+  it('without maxWaitMs, sets no timer per turn and never refuses a request for waiting', () => {
+    const { clock, pending, advance } = turnClock();
+    const shedder = new Shedder(shedderSettings({ clock, sampleIntervalMs: 100 }), scripted([calm]));
+    for (let i = 0; i < 5; i++) {
+      expect(refusesNow(shedder)).toBe(false);
+      advance(30); // a long turn, but nobody asked for the wait to be checked
+    }
+    expect(pending()).toBe(1); // the sampler alone
+    shedder.close();
+  });
+
   it('refuses bad options', () => {
     expect(() => loadShedder({ maxEventLoopUtilization: 1.5 })).toThrow(
       /"maxEventLoopUtilization" must be a number above 0 and at most 1; got 1.5/,
@@ -137,6 +202,8 @@ describe('loadShedder sampling on a FakeClock', () => {
     expect(() => loadShedder({ exempt: ['health'] })).toThrow(/"exempt" must be an array of paths starting with "\/"/);
     expect(() => loadShedder({ retryAfterS: 1.5 })).toThrow(/"retryAfterS" must be a whole number from 0 to 86400/);
     expect(() => loadShedder({ maxDelay: 1 } as never)).toThrow(/unknown option "maxDelay"/);
+    expect(() => loadShedder({ maxWaitMs: 0 })).toThrow(/"maxWaitMs"/);
+    expect(() => loadShedder({ maxWaitMs: Number.NaN })).toThrow(/"maxWaitMs"/);
   });
 });
 
@@ -157,13 +224,48 @@ function refusesOnce(shedder: Shedder): Promise<boolean> {
   });
 }
 
-function refusesNow(shedder: Shedder): boolean {
+function refusesNow(shedder: Shedder, url = '/api'): boolean {
   let refused = true;
   const res = { headersSent: false, writableEnded: false, destroyed: false, writeHead: () => res, end() {} };
   shedder.node(() => {
     refused = false;
-  })({ url: '/api', headers: {} } as never, res as never);
+  })({ url, headers: {} } as never, res as never);
   return refused;
+}
+
+/**
+ * A clock whose time moves only when told and whose timers fire only when told: `endTurn` fires
+ * the 0 ms timers (the loop finished a turn), the sampler's never fires.
+ */
+function turnClock() {
+  let now = 0;
+  let next = 0;
+  const timers = new Map<number, { cb: () => void; ms: number }>();
+  const clock = {
+    now: () => now,
+    setTimeout: (cb: () => void, ms: number) => {
+      timers.set(++next, { cb, ms });
+      return next;
+    },
+    clearTimeout: (handle: unknown) => {
+      timers.delete(handle as number);
+    },
+  };
+  return {
+    clock,
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    pending: () => timers.size,
+    endTurn: () => {
+      for (const [handle, timer] of [...timers]) {
+        if (timer.ms !== 0) continue;
+        timers.delete(handle);
+        timer.cb();
+      }
+    },
+  };
 }
 
 /** Burns the CPU for `ms`: the route a flood overloads. */
@@ -239,4 +341,54 @@ describe.each(FRAMEWORKS)('loadShedder under a CPU-bound flood on %s', (framewor
     await calmDown();
     expect((await get(running.port, '/cpu')).status).toBe(200);
   }, 40_000);
+});
+
+/** A GET on a keep-alive agent: the answer's status. */
+function getOn(agent: Agent, port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe.each(FRAMEWORKS)('loadShedder maxWaitMs on %s', (framework) => {
+  let running: Running;
+  let shedder: ReturnType<typeof loadShedder>;
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  beforeAll(async () => {
+    // Limits no sample of a busy test process reaches: only the wait decides.
+    shedder = loadShedder({ maxWaitMs: 5, maxEventLoopDelayMs: 10_000 });
+    running = await start(
+      framework,
+      { before: [shedder] },
+      {
+        '/cpu': () => {
+          burn(30);
+          return { status: 200, body: 'done' };
+        },
+        '/ok': () => ({ status: 200, body: 'ok' }),
+      },
+    );
+  });
+  afterAll(async () => {
+    agent.destroy();
+    await running.close();
+    shedder.close();
+  });
+
+  it('admits the first of two requests read in one turn and refuses the one that waited 30 ms behind it', async () => {
+    // Two open connections, so both requests are written in one tick and read in one turn.
+    expect(await Promise.all([getOn(agent, running.port, '/ok'), getOn(agent, running.port, '/ok')])).toEqual([
+      200, 200,
+    ]);
+    const statuses = await Promise.all([getOn(agent, running.port, '/cpu'), getOn(agent, running.port, '/cpu')]);
+    expect(statuses.sort()).toEqual([200, 503]);
+    expect(shedder.stats()).toMatchObject({ overloaded: false, shed: 1 });
+    // The turn is over: the next request is the first of its own and is admitted.
+    expect(await getOn(agent, running.port, '/cpu')).toBe(200);
+  });
 });
