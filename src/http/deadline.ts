@@ -4,13 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, Next } from 'hono';
 import type { Clock } from '../core/clock.js';
 import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, msOption } from '../core/options.js';
 import { abortPending, DeadlineQueue, type Pending, pendingOf, signalOf } from './deadline-queue.js';
-import type { HttpMiddleware, NodeListener } from './middleware.js';
+import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { PROBLEM_JSON_TYPE, type ProblemKind, problemDocument, problemSettings } from './problem.js';
 import {
   dropLateWrites,
@@ -152,8 +152,8 @@ class Deadline implements RequestDeadline {
   readonly #events = new Emitter<RequestDeadlineEvents>();
   readonly #queue: DeadlineQueue;
   readonly express: RequestDeadline['express'];
-  readonly fastify: FastifyPluginCallback;
-  readonly hono: MiddlewareHandler;
+  readonly fastify: FastifyPlugin;
+  readonly hono: HonoMiddleware;
 
   constructor(settings: DeadlineSettings) {
     this.#settings = settings;
@@ -171,7 +171,7 @@ class Deadline implements RequestDeadline {
       });
       done();
     }) as FastifyPluginCallback);
-    this.hono = async (c, next) => {
+    this.hono = async (c: Context, next: Next) => {
       const { incoming, outgoing } = nodeBindings('requestDeadline', c);
       this.#arm(incoming, outgoing, undefined);
       await next();

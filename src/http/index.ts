@@ -7,7 +7,14 @@
  */
 export type { RequestCarrier, RequestDeadline, RequestDeadlineEvents, RequestDeadlineOptions } from './deadline.js';
 export { deadlineOf, requestDeadline } from './deadline.js';
-export type { ExpressMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
+export type {
+  ExpressMiddleware,
+  FastifyPlugin,
+  HonoErrorHandler,
+  HonoMiddleware,
+  HttpMiddleware,
+  NodeListener,
+} from './middleware.js';
 export type { ProblemDocument, ProblemOptions, ProblemResponse } from './problem.js';
 export { PROBLEM_JSON_TYPE, problemDetails } from './problem.js';
 export type { ExpressErrorMiddleware, ProblemHandler, ProblemHandlerOptions } from './problem-handler.js';

@@ -4,12 +4,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
-import type { ErrorHandler } from 'hono';
+import type { Context } from 'hono';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
 import type { Logger } from '../logger/logger.js';
 import { incomingOf, isDeadlineReason } from './deadline.js';
-import type { NodeListener } from './middleware.js';
+import type { FastifyPlugin, HonoErrorHandler, NodeListener } from './middleware.js';
 import {
   PROBLEM_OPTIONS,
   type ProblemOptions,
@@ -45,9 +45,9 @@ export interface ProblemHandler {
   /** The express error middleware: `app.use(problems.express)` after the routes. */
   readonly express: ExpressErrorMiddleware;
   /** A fastify plugin that sets the instance's error handler. */
-  readonly fastify: FastifyPluginCallback;
+  readonly fastify: FastifyPlugin;
   /** The hono error handler: `app.onError(problems.hono)`. */
-  readonly hono: ErrorHandler;
+  readonly hono: HonoErrorHandler;
 }
 
 const KNOWN_OPTIONS = [...PROBLEM_OPTIONS, 'log'] as const;
@@ -56,8 +56,8 @@ class Problems implements ProblemHandler {
   readonly #settings: ProblemSettings;
   readonly #log: Logger | undefined;
   readonly express: ExpressErrorMiddleware;
-  readonly fastify: FastifyPluginCallback;
-  readonly hono: ErrorHandler;
+  readonly fastify: FastifyPlugin;
+  readonly hono: HonoErrorHandler;
 
   constructor(settings: ProblemSettings, log: Logger | undefined) {
     this.#settings = settings;
@@ -81,7 +81,7 @@ class Problems implements ProblemHandler {
       });
       done();
     }) as FastifyPluginCallback);
-    this.hono = (err, c) => {
+    this.hono = (err: Error, c: Context) => {
       const req = incomingOf(c);
       return toResponse(this.#prepare(req, err));
     };

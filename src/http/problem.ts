@@ -12,6 +12,7 @@ import {
   TimeoutError,
 } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject } from '../core/options.js';
+import { MAX_RETRY_AFTER_MS } from '../core/retry-after.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import type { Prepared } from './respond.js';
 
@@ -152,8 +153,30 @@ function messageOf(error: object): string | undefined {
   }
 }
 
-/** The problem response for `error` under checked settings. @internal */
+/**
+ * The problem response for `error` under checked settings. Whatever was thrown (a Proxy whose
+ * traps throw, a `status` getter that throws) gets an answer: what cannot be read is a plain 500.
+ * @internal
+ */
 export function problemFor(settings: ProblemSettings, error: unknown): ProblemResponse {
+  try {
+    return classified(settings, error);
+  } catch {
+    return {
+      status: 500,
+      headers: { 'content-type': PROBLEM_JSON_TYPE },
+      body: problemDocument(settings, KINDS.internal, 500, undefined),
+    };
+  }
+}
+
+/** `Retry-After` in whole seconds (RFC 9110 delta-seconds), at most a day; none when unknown. */
+function retryAfterSeconds(ms: number | undefined): string | undefined {
+  if (typeof ms !== 'number' || !(ms >= 0)) return undefined;
+  return String(Math.ceil(Math.min(ms, MAX_RETRY_AFTER_MS) / 1000));
+}
+
+function classified(settings: ProblemSettings, error: unknown): ProblemResponse {
   const headers: Record<string, string> = { 'content-type': PROBLEM_JSON_TYPE };
   let kind: ProblemKind = KINDS.internal;
   let status = 500;
@@ -170,7 +193,8 @@ export function problemFor(settings: ProblemSettings, error: unknown): ProblemRe
               : KINDS.rejected;
       status = kind.status;
       detail = error.message;
-      headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+      const retryAfter = retryAfterSeconds(error.retryAfterMs);
+      if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
     } else if (error instanceof TimeoutError) {
       kind = KINDS.timeout;
       status = kind.status;

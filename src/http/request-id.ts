@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, Next } from 'hono';
 import { describe } from '../core/errors.js';
 import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/options.js';
 import { type LogContext, logContext } from '../logger/context.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
-import type { HttpMiddleware, NodeListener } from './middleware.js';
+import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { nodeBindings, unencapsulated } from './respond.js';
 
 /** Options of {@link requestId}. */
@@ -77,8 +77,8 @@ class RequestIds implements RequestIdMiddleware {
   readonly header: string;
   readonly #generate: () => string;
   readonly express: RequestIdMiddleware['express'];
-  readonly fastify: FastifyPluginCallback;
-  readonly hono: MiddlewareHandler;
+  readonly fastify: FastifyPlugin;
+  readonly hono: HonoMiddleware;
 
   constructor(settings: IdSettings) {
     this.header = settings.header;
@@ -106,7 +106,7 @@ class RequestIds implements RequestIdMiddleware {
       });
       done();
     }) as FastifyPluginCallback);
-    this.hono = (c, next) => {
+    this.hono = (c: Context, next: Next) => {
       const { incoming, outgoing } = nodeBindings('requestId', c);
       const id = this.#assign(incoming, outgoing);
       return logContext.run(contextOf(id), next);

@@ -4,13 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, Next } from 'hono';
 import type { Clock } from '../core/clock.js';
 import { describe } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, intOption, msOption } from '../core/options.js';
 import { Hysteresis, type LoadMeter, type LoadSample, processMeter } from './load.js';
-import type { HttpMiddleware, NodeListener } from './middleware.js';
+import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { PROBLEM_JSON_TYPE, problemDocument, problemSettings } from './problem.js';
 import {
   nodeBindings,
@@ -207,8 +207,8 @@ export class Shedder implements LoadShedder {
     this.#turnTimer = undefined;
   };
   readonly express: LoadShedder['express'];
-  readonly fastify: FastifyPluginCallback;
-  readonly hono: MiddlewareHandler;
+  readonly fastify: FastifyPlugin;
+  readonly hono: HonoMiddleware;
 
   constructor(settings: ShedderSettings, meter: LoadMeter) {
     this.#settings = settings;
@@ -227,7 +227,7 @@ export class Shedder implements LoadShedder {
       });
       done();
     }) as FastifyPluginCallback);
-    this.hono = async (c, next) => {
+    this.hono = async (c: Context, next: Next) => {
       if (this.#refuses(nodeBindings('loadShedder', c).incoming)) {
         return toResponse(settings.answer);
       }

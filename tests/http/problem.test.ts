@@ -75,6 +75,28 @@ const CASES: Array<{
     detail: true,
   },
   {
+    // Retry-After is delta-seconds: never 1e+297; at most a day, like every retryAfterMs bulwark reads.
+    name: 'rate-far',
+    error: () => new RateLimitedError({ policy: 'api', retryAfterMs: 1e300 }),
+    status: 429,
+    retryAfter: '86400',
+    code: 'ERR_RATE_LIMITED',
+    detail: true,
+  },
+  {
+    // An error whose status getter throws: a plain 500, not a crashed server.
+    name: 'status-getter-throws',
+    error: () =>
+      Object.defineProperty(new Error(`boom ${SECRET}`), 'status', {
+        get() {
+          throw new Error('status getter says no');
+        },
+      }),
+    status: 500,
+    code: 'ERR_INTERNAL',
+    detail: false,
+  },
+  {
     name: 'timeout',
     error: () => new TimeoutError(undefined, { timeoutMs: 300 }),
     status: 504,
@@ -116,6 +138,24 @@ describe('problemDetails', () => {
     expect(problem.body.code).toBe(code);
     expect('detail' in problem.body).toBe(detail);
     expect(JSON.stringify(problem)).not.toContain(SECRET);
+  });
+
+  it('answers a thrown Proxy whose traps all throw with a plain 500', () => {
+    const hostile = new Proxy(new Error('x'), {
+      get() {
+        throw new Error('trap');
+      },
+      getPrototypeOf() {
+        throw new Error('trap');
+      },
+      has() {
+        throw new Error('trap');
+      },
+    });
+    const problem = problemDetails(hostile);
+    expect(problem.status).toBe(500);
+    expect(problem.body.code).toBe('ERR_INTERNAL');
+    expect('detail' in problem.body).toBe(false);
   });
 
   it('names types under typeBase with a specific title', () => {

@@ -51,9 +51,32 @@ console.log('without prom-client: every other subpath loads');\n`,
   );
   sh(process.execPath, ['no-peer.mjs'], { cwd: consumer });
   const version = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
-  // fastify and hono are optional peers for the types of bulwark/http's .fastify and .hono (its
-  // code never imports them, so it loaded above without them); a type check with skipLibCheck off
-  // needs them, as it would in a user's project.
+  const tsconfig = (files) =>
+    JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2023',
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(root, 'node_modules/@types')],
+      },
+      files,
+    });
+  // fastify and hono are optional peers: bulwark/http's code never imports them (it loaded above
+  // without them), and its types declare their shapes, so an express (or node:http) user compiles
+  // with skipLibCheck off and neither installed.
+  writeFileSync(
+    join(consumer, 'http-only.mts'),
+    `import { problemHandler, requestDeadline, requestId, type HttpMiddleware } from 'bulwark/http';
+export const parts: HttpMiddleware[] = [requestDeadline({ ms: 1000 }), requestId()];
+export const handler = problemHandler().express;\n`,
+  );
+  writeFileSync(join(consumer, 'tsconfig.json'), tsconfig(['http-only.mts']));
+  sh(bin('tsc'), ['-p', consumer]);
   sh(
     'npm',
     [
@@ -106,23 +129,20 @@ compose(timeout(1000)).execute(async () => 'ok').then((v) => { if (v !== 'ok') p
     `${typeUse}\nimport { timeout } from 'bulwark/timeout';\nexport const n: Promise<number> = timeout(5).execute(async () => 1);\n`,
   );
   writeFileSync(join(consumer, 'use.cts'), `${typeUse}\n`);
+  // With the frameworks installed, their own register/use/onError take bulwark's shapes.
   writeFileSync(
-    join(consumer, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2023',
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [join(root, 'node_modules/@types')],
-      },
-      files: ['use.mts', 'use.cts'],
-    }),
+    join(consumer, 'frameworks.mts'),
+    `import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { loadShedder, problemHandler, requestDeadline } from 'bulwark/http';
+const app = Fastify();
+await app.register(requestDeadline({ ms: 1000 }).fastify);
+await app.register(problemHandler().fastify);
+const hono = new Hono();
+hono.use(loadShedder({ maxEventLoopDelayMs: 100 }).hono);
+hono.onError(problemHandler().hono);\n`,
   );
+  writeFileSync(join(consumer, 'tsconfig.json'), tsconfig(['use.mts', 'use.cts', 'frameworks.mts']));
   sh(bin('tsc'), ['-p', consumer]);
 
   for (const file of ['esm.mjs', 'cjs.cjs']) {
