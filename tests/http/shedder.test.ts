@@ -381,13 +381,15 @@ describe.each(FRAMEWORKS)('loadShedder maxWaitMs on %s', (framework) => {
   });
 
   it('admits the first of two requests read in one turn and refuses the one that waited 30 ms behind it', async () => {
-    // Two open connections, so both requests are written in one tick and read in one turn.
-    expect(await Promise.all([getOn(agent, running.port, '/ok'), getOn(agent, running.port, '/ok')])).toEqual([
-      200, 200,
-    ]);
+    // Two open connections, so both requests are written in one tick and read in one turn. (The
+    // warm-up pair is not checked: on a loaded machine a pause of the process between two instant
+    // requests can itself exceed maxWaitMs, and that refusal would be right.)
+    const warm = await Promise.all([getOn(agent, running.port, '/ok'), getOn(agent, running.port, '/ok')]);
+    expect(warm.every((status) => status === 200 || status === 503)).toBe(true);
+    const shedBefore = shedder.stats().shed;
     const statuses = await Promise.all([getOn(agent, running.port, '/cpu'), getOn(agent, running.port, '/cpu')]);
     expect(statuses.sort()).toEqual([200, 503]);
-    expect(shedder.stats()).toMatchObject({ overloaded: false, shed: 1 });
+    expect(shedder.stats()).toMatchObject({ overloaded: false, shed: shedBefore + 1 });
     // The turn is over: the next request is the first of its own and is admitted.
     expect(await getOn(agent, running.port, '/cpu')).toBe(200);
   });
