@@ -57,7 +57,7 @@ const suites = [
   { suite: fallbackUsedSuite, comparisons: fallbackUsedComparisons },
   { suite: hedgeSuite, comparisons: [] },
   // The shared limits need a Redis: BULWARK_BENCH_REDIS_URL (docs/redis.md says how to start one).
-  ...(redisBenchUrl === undefined ? [] : redisSuites(redisBenchUrl)),
+  ...(redisBenchUrl === undefined ? [] : await redisSuites(redisBenchUrl)),
 ];
 const results = await runSuites(suites);
 printResults(results);

@@ -5,6 +5,7 @@ import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, intOption, msOption } from '../core/options.js';
 import type { RateDecision, RateLimitStore, RateRule } from '../rate-limit/store.js';
 import type { BudgetCounts, RetryBudgetStore } from '../retry/shared-budget.js';
+import { clockTimer, Deadline, Lane } from '../timeout/deadlines.js';
 import { type RedisClientLike, type Script, type ScriptRunner, scriptRunner } from './client.js';
 import { LocalRate } from './local-rate.js';
 import { BREAKER_LEASE, BREAKER_SYNC, BUDGET_SYNC, GCRA } from './scripts.js';
@@ -121,6 +122,30 @@ function isGcraReply(reply: unknown): reply is number[] {
   );
 }
 
+/** One command waiting for Redis, queued by its deadline in the store's lane. */
+class Command extends Deadline {
+  settled = false;
+  resolve: (reply: unknown) => void = ignore;
+  readonly #onTimeout: (command: Command) => void;
+  readonly script: string;
+  readonly operation: RedisOperation;
+
+  constructor(onTimeout: (command: Command) => void, script: string, operation: RedisOperation) {
+    super();
+    this.#onTimeout = onTimeout;
+    this.script = script;
+    this.operation = operation;
+  }
+
+  expire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#onTimeout(this);
+  }
+}
+
+function ignore(): void {}
+
 class Store implements RedisStore {
   readonly kind = 'redis-store' as const;
   readonly #s: Settings;
@@ -128,6 +153,8 @@ class Store implements RedisStore {
   readonly #events = new Emitter<RedisStoreEvents>();
   readonly #local: LocalRate;
   readonly #client: unknown;
+  /** The deadlines of commands in flight: one timer per clock for all of them, as timeouts do. */
+  readonly #lane: Lane;
   // Local until Redis first answers: a replica starting while its client connects decides alone.
   #mode: 'shared' | 'local' = 'local';
   #answeredOnce = false;
@@ -147,6 +174,7 @@ class Store implements RedisStore {
     this.#s = settings;
     this.#client = client;
     this.#local = new LocalRate(settings.replicas);
+    this.#lane = new Lane(settings.commandTimeoutMs, clockTimer(settings.clock));
     this.#runner = scriptRunner('redisStore', client, (script) => {
       this.#scriptReloads++;
       this.#events.emit('scriptReloaded', { script: script.name });
@@ -266,7 +294,7 @@ class Store implements RedisStore {
    * `retryMs` tries it). Never rejects; a late reply is dropped.
    */
   #exec(script: Script, keys: string[], args: string[], operation: RedisOperation): Promise<unknown> {
-    const { clock, commandTimeoutMs, retryMs } = this.#s;
+    const { clock, retryMs } = this.#s;
     if (!this.#clientReady()) {
       // Connecting or reconnecting: nothing to wait for, and the client would only queue it.
       if (this.#answeredOnce) this.#failed(operation, 'error', new Error('the Redis client is not connected'));
@@ -279,19 +307,11 @@ class Store implements RedisStore {
       this.#retryAt = now + retryMs;
     }
     this.#commands++;
+    const command = new Command(this.#timedOut, script.name, operation);
     return new Promise((resolve) => {
-      let settled = false;
-      const timer = clock.setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        this.#timeouts++;
-        this.#failed(
-          operation,
-          'timeout',
-          new Error(`Redis did not answer ${script.name} within ${commandTimeoutMs} ms`),
-        );
-        resolve(undefined);
-      }, commandTimeoutMs);
+      command.resolve = resolve;
+      // Its deadline waits in the store's lane: no timer of its own (decision 0015).
+      this.#lane.add(command);
       let reply: Promise<unknown>;
       try {
         reply = this.#runner.run(script, keys, args);
@@ -300,16 +320,16 @@ class Store implements RedisStore {
       }
       reply.then(
         (value) => {
-          if (settled) return;
-          settled = true;
-          clock.clearTimeout(timer);
+          if (command.settled) return;
+          command.settled = true;
+          this.#lane.remove(command);
           this.#answered();
           resolve(value);
         },
         (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clock.clearTimeout(timer);
+          if (command.settled) return;
+          command.settled = true;
+          this.#lane.remove(command);
           this.#errors++;
           this.#failed(operation, 'error', error);
           resolve(undefined);
@@ -317,6 +337,17 @@ class Store implements RedisStore {
       );
     });
   }
+
+  /** A command's deadline passed before Redis answered: the caller decides alone; a late reply is dropped. */
+  readonly #timedOut = (command: Command): void => {
+    this.#timeouts++;
+    this.#failed(
+      command.operation,
+      'timeout',
+      new Error(`Redis did not answer ${command.script} within ${this.#s.commandTimeoutMs} ms`),
+    );
+    command.resolve(undefined);
+  };
 
   #answered(): void {
     this.#trying = false;
