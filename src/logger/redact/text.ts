@@ -40,14 +40,14 @@ interface HintGroup {
  * The longest run of `[A-Za-z0-9_-]` every match of a hinted shape has (most strings have none
  * that long, so the shape is skipped without reading the string again). Each is read off the
  * shape's regex: a bound too high would hide a secret, so a shape not listed gets no bound, and
- * tests/logger/scan-gates.test.ts checks that the gated scan finds what an ungated one finds.
+ * tests/logger/scan-gates.test.ts holds, for each bound, a match whose longest run is exactly it.
  */
-const MIN_RUN: Readonly<Record<string, number>> = {
-  'mailchimp-key': 32, // [a-f0-9]{32}-us
+export const MIN_RUN: Readonly<Record<string, number>> = {
+  'mailchimp-key': 36, // [a-f0-9]{32}-us\d
   'new-relic-license-key': 40, // [a-f0-9]{36}NRAL
-  'telegram-bot-token': 30, // :A[A-Za-z0-9_-]{34}
-  'terraform-cloud-token': 14, // [A-Za-z0-9]{14}.atlasv1.
-  'azure-ad-client-secret': 2, // \dQ~
+  'telegram-bot-token': 35, // :A[A-Za-z0-9_-]{34}
+  'terraform-cloud-token': 14, // [A-Za-z0-9]{14}.atlasv1. (`=` may break the rest)
+  'azure-ad-client-secret': 2, // \dQ~ (`~` and `.` may break the rest)
   'private-key': 10, // -----BEGIN
   'discord-webhook': 20, // /api/webhooks/\d+/[A-Za-z0-9_-]{20,}
   'google-chat-webhook': 10, // googleapis
