@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyRules } from '../../src/logger/redact/keys.js';
+import { KeyRules, mayBePlaceholder, NAMED_PLACEHOLDER, PLACEHOLDER } from '../../src/logger/redact/keys.js';
 import { AUTH_SCHEMES, GENERIC_PATTERNS } from '../../src/logger/redact/patterns.js';
 import { MIN_RUN, type Span, TextScanner } from '../../src/logger/redact/text.js';
 import { TOKEN_SHAPES } from '../../src/logger/redact/tokens.js';
@@ -123,5 +123,19 @@ describe('the scanner gates hide nothing', () => {
     expect(found(gated.scan('pw=abc1'))).toEqual(['3-7:key:pw']);
     expect(found(gated.scan('redis://:pw@cache'))).toEqual(['9-11:url-password']);
     expect(found(gated.scan('curl -u a:b x'))).toEqual(['10-11:user-password-flag']);
+  });
+
+  it('skips the placeholder regexes only for values no placeholder starts like', () => {
+    const value = fc.oneof(
+      fc.stringMatching(PLACEHOLDER),
+      fc.stringMatching(NAMED_PLACEHOLDER),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(value, (v) => {
+        if (PLACEHOLDER.test(v) || NAMED_PLACEHOLDER.test(v)) expect(mayBePlaceholder(v)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
