@@ -213,6 +213,9 @@ for (const scheme of AUTH_SCHEMES) {
   }
 }
 
+/** Slots of the pair-name table (a power of two). */
+const NAME_SLOTS = 512;
+
 const COOKIE_RULES = new Set(['key:cookie', 'key:cookies', 'key:set-cookie']);
 
 /** `<password>x</password>`: an XML element whose name is secret (SOAP and XML bodies). */
@@ -236,6 +239,10 @@ export class TextScanner {
   #longestRun = 0;
   #plainText = false;
   #marks = 0;
+  /** Names of pairs and their key rules, by {@link #nameRule}. */
+  readonly #names: ({ readonly name: string; readonly rule: string | null } | undefined)[] = new Array(NAME_SLOTS).fill(
+    undefined,
+  );
   readonly #user: UserPattern[];
   readonly #censorText: string | undefined;
   /** Tests only: run every pattern on every string, to check the gates hide nothing. */
@@ -469,6 +476,22 @@ export class TextScanner {
   }
 
   /**
+   * The key rule of the name `text.slice(start, end)`, remembered in a small direct-mapped table
+   * compared in place: the names of pairs repeat (`page=`, `api_key=`), and a hit costs no
+   * substring and no hash of one.
+   */
+  #nameRule(text: string, start: number, end: number): string | null {
+    const length = end - start;
+    const slot = (length * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1)) & (NAME_SLOTS - 1);
+    const entry = this.#names[slot];
+    if (entry !== undefined && entry.name.length === length && text.startsWith(entry.name, start)) return entry.rule;
+    const name = text.slice(start, end);
+    const rule = this.#keys.match(name);
+    this.#names[slot] = { name, rule };
+    return rule;
+  }
+
+  /**
    * The value of every `name=value` / `name: value` whose name is secret, scanning by hand (a
    * regex trying a name at every letter costs several times more). Quoted names and values
    * (JSON, `util.inspect`) are understood; placeholders, prose and token counts are kept.
@@ -504,7 +527,7 @@ export class TextScanner {
       const after = text.charCodeAt(from);
       if (c === Ch.Colon && after === Ch.Slash) continue; // the `://` of a URL
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
-      const rule = this.#keys.match(text.slice(start, end));
+      const rule = this.#nameRule(text, start, end);
       if (rule === null) continue;
       while (from < len && isSpace(text.charCodeAt(from))) from++;
       let open = 0;
