@@ -76,7 +76,8 @@ const NEEDS: Readonly<Record<string, number>> = {
 
 /**
  * Below this length no provider token (the shortest documented one has 16 characters) and no
- * `Scheme credential` (a scheme word, a space and 8 characters) fits, so the word walk is skipped.
+ * `Scheme credential` (a scheme word, a space and 8 characters) fits, so the walk looks at no
+ * word start (it still notes punctuation for the pairs, flags and URL credentials that fit).
  */
 const MIN_WORD_SCAN = 12;
 
@@ -184,8 +185,8 @@ const ESCAPE = 1 << 10;
 /** `--` (a long flag, a PEM armour line) and `</` (an XML closing tag), seen in the word walk. */
 const DOUBLE_DASH = 1 << 11;
 const CLOSING_TAG = 1 << 12;
-/** How many {@link Seen} masks there are (the flags are the low bits). */
-const SEEN_MASKS = 128;
+/** How many {@link Seen} masks there are (the flags are the low bits, below {@link ALNUM}). */
+const SEEN_MASKS = 2 * Math.max(...Object.values(Seen));
 const CHAR_KIND = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
