@@ -488,7 +488,7 @@ export class TextScanner {
     if (entry !== undefined && entry.name.length === length && text.startsWith(entry.name, start)) return entry.rule;
     const name = text.slice(start, end);
     const rule = this.#keys.match(name);
-    this.#names[slot] = { name, rule };
+    if (length <= 64) this.#names[slot] = { name, rule };
     return rule;
   }
 
