@@ -119,6 +119,16 @@ describe('the scanner gates hide nothing', () => {
     }
   });
 
+  it('says a string is plain only when JSON writes it as it is', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ unit: 'binary', maxLength: 40 })), (value) => {
+        gated.scan(value);
+        if (gated.plainText) expect(JSON.stringify(value)).toBe(`"${value}"`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('finds the secrets of short strings, which are scanned too', () => {
     expect(found(gated.scan('pw=abc1'))).toEqual(['3-7:key:pw']);
     expect(found(gated.scan('redis://:pw@cache'))).toEqual(['9-11:url-password']);
