@@ -322,10 +322,24 @@ function builtinRule(words: readonly string[]): string | null {
  * A value under a secret key that is a placeholder, not a secret: `?`, `$1`, `%s`, `${DB_PASSWORD}`,
  * `{{token}}`, `<password>`, `***`.
  */
-const PLACEHOLDER =
+export const PLACEHOLDER =
   /^(?:\?|\$\d{1,2}|%[sd]|\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
 /** `$password`, `:password`, `@password`, `$DB_PASSWORD`: a named placeholder, kept when it names the secret. */
-const NAMED_PLACEHOLDER = /^[$:@]([A-Za-z_]\w*)$/;
+export const NAMED_PLACEHOLDER = /^[$:@]([A-Za-z_]\w*)$/;
+
+/**
+ * The first characters of {@link PLACEHOLDER} and {@link NAMED_PLACEHOLDER} matches: a secret
+ * starting otherwise (most do) skips both regexes (tests/logger/scan-gates.test.ts checks
+ * every match starts with one of these).
+ */
+const PLACEHOLDER_STARTS = new Uint8Array(128);
+for (const c of '?$%{<*xX.nuN:@') PLACEHOLDER_STARTS[c.charCodeAt(0)] = 1;
+
+/** False when `value` (not empty) cannot be a placeholder: its first character starts none. */
+export function mayBePlaceholder(value: string): boolean {
+  const c = value.charCodeAt(0);
+  return c < 128 && PLACEHOLDER_STARTS[c] === 1;
+}
 
 function namesTheSecret(name: string, rule: string): boolean {
   const word = rule.slice(rule.indexOf(':') + 1).replace(/[^a-z0-9]/g, '');
@@ -394,9 +408,12 @@ const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
 export function keptUnderSecretKey(rule: string, value: unknown): boolean {
   if (typeof value === 'number') return rule === 'key:tokens';
   if (typeof value !== 'string') return false;
-  if (value.length === 0 || PLACEHOLDER.test(value)) return true;
-  const named = NAMED_PLACEHOLDER.exec(value);
-  if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
+  if (value.length === 0) return true;
+  if (mayBePlaceholder(value)) {
+    if (PLACEHOLDER.test(value)) return true;
+    const named = NAMED_PLACEHOLDER.exec(value);
+    if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
+  }
   if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);

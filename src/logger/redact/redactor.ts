@@ -83,6 +83,14 @@ const UNREADABLE: unique symbol = Symbol('unreadable');
 const CACHE_MAX = 256;
 const CACHE_SLOTS = 4096;
 
+/** A clean string's slot in the table: from its length and three of its characters (`length >= 1`). */
+function slotOf(text: string, length: number): number {
+  return (
+    (length * 31 + text.charCodeAt(0) * 131 + text.charCodeAt(length >> 1) * 17 + text.charCodeAt(length - 1)) &
+    (CACHE_SLOTS - 1)
+  );
+}
+
 /** {@link Engine} writes a key's value with its rule and its JSON name, both remembered. */
 interface KeyEntry {
   /** The key as written: itself, or redacted when it holds a secret (a token used as a map key). */
@@ -190,6 +198,8 @@ class Engine implements Redactor {
   readonly #cleanJson: (string | undefined)[] = new Array(CACHE_SLOTS).fill(undefined);
   /** The censor as JSON text, when it is a fixed string (then {@link fieldsJson} can write lines). */
   readonly #censorJson: string | undefined;
+  /** The censor is a string JSON writes as it is (between quotes, nothing escaped). */
+  readonly #censorPlain: boolean;
   /** Keys seen by {@link fieldsJson}: their rule and their JSON name. */
   readonly #keyEntries = new Map<string, KeyEntry>();
   /** Set when the root of {@link fieldsJson} was written as members (`,"a":1`), not as a value. */
@@ -201,6 +211,7 @@ class Engine implements Redactor {
     const censor = options.censor ?? '[REDACTED]';
     this.#censorText = typeof censor === 'string' ? censor : undefined;
     this.#censorJson = typeof censor === 'string' ? JSON.stringify(censor) : undefined;
+    this.#censorPlain = typeof censor === 'string' && this.#censorJson === `"${censor}"`;
     this.#censor = typeof censor === 'function' ? censor : () => censor;
     this.#scanner = new TextScanner(this.#keys, options.patterns ?? [], this.#censorText);
     this.#trackAlways = this.#paths.length > 0 || this.#censorText === undefined;
@@ -470,12 +481,8 @@ class Engine implements Redactor {
       text = `${text.slice(0, this.#maxString)}...[${text.length - this.#maxString} more chars]`;
     }
     const length = text.length;
-    if (length < 8) return text;
-    const slot =
-      length <= CACHE_MAX
-        ? (length * 31 + text.charCodeAt(0) * 131 + text.charCodeAt(length >> 1) * 17 + text.charCodeAt(length - 2)) &
-          (CACHE_SLOTS - 1)
-        : -1;
+    if (length === 0) return text;
+    const slot = length <= CACHE_MAX ? slotOf(text, length) : -1;
     if (slot !== -1 && this.#clean[slot] === text) return text;
     const spans = this.#scanner.scan(text);
     if (spans === null) {
@@ -491,10 +498,9 @@ class Engine implements Redactor {
   /** `quote(#string(value, path))`, with a clean string's JSON text remembered beside it. */
   #stringJson(value: string, path: Path): string {
     const length = value.length;
-    if (length < 8 || length > CACHE_MAX || length > this.#maxString) return quote(this.#string(value, path));
-    const slot =
-      (length * 31 + value.charCodeAt(0) * 131 + value.charCodeAt(length >> 1) * 17 + value.charCodeAt(length - 2)) &
-      (CACHE_SLOTS - 1);
+    if (length === 0) return '""';
+    if (length > CACHE_MAX || length > this.#maxString) return quote(this.#string(value, path));
+    const slot = slotOf(value, length);
     if (this.#clean[slot] === value) {
       let json = this.#cleanJson[slot];
       if (json === undefined) {
@@ -504,14 +510,16 @@ class Engine implements Redactor {
       return json;
     }
     const spans = this.#scanner.scan(value);
+    // The scan has looked at every character: a plain string, and a plain censor put in it, need no escape.
+    const plain = this.#scanner.plainText;
     if (spans === null) {
-      // The scan has looked at every character already when it walked the words.
-      const json = this.#scanner.plainText ? `"${value}"` : quote(value);
+      const json = plain ? `"${value}"` : quote(value);
       this.#clean[slot] = value;
       this.#cleanJson[slot] = json;
       return json;
     }
-    return quote(this.#censorSpans(value, spans, path));
+    const censored = this.#censorSpans(value, spans, path);
+    return plain && this.#censorPlain ? `"${censored}"` : quote(censored);
   }
 
   /**

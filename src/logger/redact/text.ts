@@ -36,14 +36,27 @@ interface HintGroup {
   readonly patterns: Gated[];
 }
 
-/** Longest token runs some hinted shapes need (most strings have none that long). */
-const MIN_RUN: Readonly<Record<string, number>> = {
-  'mailchimp-key': 32,
-  'new-relic-license-key': 40,
-  'telegram-bot-token': 30,
-  'terraform-cloud-token': 60,
-  'azure-ad-client-secret': 3,
-  'private-key': 5,
+/**
+ * The longest run of `[A-Za-z0-9_-]` every match of a hinted shape has (most strings have none
+ * that long, so the shape is skipped without reading the string again). Each is read off the
+ * shape's regex: a bound too high would hide a secret, so a shape not listed gets no bound, and
+ * tests/logger/scan-gates.test.ts holds, for each bound, a match whose longest run is exactly it.
+ */
+export const MIN_RUN: Readonly<Record<string, number>> = {
+  'mailchimp-key': 36, // [a-f0-9]{32}-us\d
+  'new-relic-license-key': 40, // [a-f0-9]{36}NRAL
+  'telegram-bot-token': 35, // :A[A-Za-z0-9_-]{34}
+  'terraform-cloud-token': 14, // [A-Za-z0-9]{14}.atlasv1. (`=` may break the rest)
+  'azure-ad-client-secret': 2, // \dQ~ (`~` and `.` may break the rest)
+  'private-key': 10, // -----BEGIN
+  'discord-webhook': 20, // /api/webhooks/\d+/[A-Za-z0-9_-]{20,}
+  'google-chat-webhook': 10, // googleapis
+  'slack-webhook': 8, // services | workflows | triggers
+  'slack-file-token': 5, // slack
+  'teams-webhook': 9, // webhookb2
+  'telegram-bot-url': 8, // telegram
+  'zapier-webhook': 6, // zapier
+  'user-password-flag': 2, // -u
 };
 
 /**
@@ -63,7 +76,8 @@ const NEEDS: Readonly<Record<string, number>> = {
 
 /**
  * Below this length no provider token (the shortest documented one has 16 characters) and no
- * `Scheme credential` (a scheme word, a space and 8 characters) fits, so the word walk is skipped.
+ * `Scheme credential` (a scheme word, a space and 8 characters) fits, so the walk looks at no
+ * word start (it still notes punctuation for the pairs, flags and URL credentials that fit).
  */
 const MIN_WORD_SCAN = 12;
 
@@ -171,6 +185,8 @@ const ESCAPE = 1 << 10;
 /** `--` (a long flag, a PEM armour line) and `</` (an XML closing tag), seen in the word walk. */
 const DOUBLE_DASH = 1 << 11;
 const CLOSING_TAG = 1 << 12;
+/** How many {@link Seen} masks there are (the flags are the low bits, below {@link ALNUM}). */
+const SEEN_MASKS = 2 * Math.max(...Object.values(Seen));
 const CHAR_KIND = new Uint16Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
@@ -198,6 +214,9 @@ for (const scheme of AUTH_SCHEMES) {
   }
 }
 
+/** Slots of the pair-name table (a power of two). */
+const NAME_SLOTS = 512;
+
 const COOKIE_RULES = new Set(['key:cookie', 'key:cookies', 'key:set-cookie']);
 
 /** `<password>x</password>`: an XML element whose name is secret (SOAP and XML bodies). */
@@ -209,21 +228,31 @@ export class TextScanner {
   readonly #keys: KeyRules;
   /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
   readonly #byStart: (Starter[] | undefined)[] = new Array(128 * 128).fill(undefined);
-  /** Hinted shapes in groups that need the same punctuation, so one test skips a whole group. */
-  readonly #groups: HintGroup[];
-  /** What the last word walk saw: {@link Seen} flags, and the longest token run. */
+  /**
+   * Hinted shapes in groups that need the same punctuation, listed for each {@link Seen} mask a
+   * string can have: a string gets only the groups whose punctuation it has, in one lookup.
+   */
+  readonly #groupsBySeen: HintGroup[][];
+  /** Every hinted shape, for the ungated scan. */
+  readonly #hinted: Gated[] = [];
+  /** What the last walk saw: {@link Seen} flags, the longest token run, `--` and `</`. */
   #seen = 0;
   #longestRun = 0;
   #plainText = false;
-  /** Whether the last scan walked its words, and the {@link DOUBLE_DASH} / {@link CLOSING_TAG} it saw. */
-  #walked = false;
   #marks = 0;
+  /** Names of pairs and their key rules, by {@link #nameRule}. */
+  readonly #names: ({ readonly name: string; readonly rule: string | null } | undefined)[] = new Array(NAME_SLOTS).fill(
+    undefined,
+  );
   readonly #user: UserPattern[];
   readonly #censorText: string | undefined;
+  /** Tests only: run every pattern on every string, to check the gates hide nothing. */
+  readonly #ungated: boolean;
 
-  constructor(keys: KeyRules, user: readonly SecretPattern[], censorText: string | undefined) {
+  constructor(keys: KeyRules, user: readonly SecretPattern[], censorText: string | undefined, ungated = false) {
     this.#keys = keys;
     this.#censorText = censorText;
+    this.#ungated = ungated;
     const hinted: HintedPattern[] = [...GENERIC_PATTERNS];
     for (const shape of TOKEN_SHAPES) {
       if (shape.prefixes !== undefined) {
@@ -244,15 +273,19 @@ export class TextScanner {
       const gated: Gated = {
         ...p,
         needs: hintNeeds(p.hint) | (NEEDS[p.name] ?? 0),
-        minRun: MIN_RUN[p.name] ?? 6,
+        minRun: MIN_RUN[p.name] ?? 0,
         dashes: p.hint.includes('--'),
       };
+      this.#hinted.push(gated);
       const group = groups.get(gated.needs) ?? { needs: gated.needs, minRun: gated.minRun, patterns: [] };
       group.minRun = Math.min(group.minRun, gated.minRun);
       group.patterns.push(gated);
       groups.set(gated.needs, group);
     }
-    this.#groups = [...groups.values()];
+    const all = [...groups.values()];
+    this.#groupsBySeen = Array.from({ length: SEEN_MASKS }, (_, seen) =>
+      all.filter((group) => (seen & group.needs) === group.needs),
+    );
     this.#user = user.map((p) => ({
       name: p.name,
       regex: new RegExp(p.regex.source, p.regex.flags.includes('g') ? p.regex.flags : `${p.regex.flags}g`),
@@ -262,8 +295,8 @@ export class TextScanner {
   }
 
   /**
-   * True when the last string scanned was walked character by character and has none that JSON
-   * escapes: it is written between quotes as it is. False when it was not walked (too short).
+   * True when the last string scanned has no character JSON escapes (the walk looked at every
+   * one): it is written between quotes as it is, and so is what censoring makes of it.
    */
   get plainText(): boolean {
     return this.#plainText;
@@ -272,34 +305,26 @@ export class TextScanner {
   /** Where the secrets in `text` are, or null when there are none. */
   scan(text: string): Span[] | null {
     const spans: Span[] = [];
-    this.#plainText = false;
-    this.#walked = false;
-    let seen: number;
-    if (text.length < MIN_WORD_SCAN && this.#user.length === 0) {
-      // Too short for any token or scheme credential: only pairs and URL or flag credentials fit.
-      seen =
-        (text.includes('=') ? Seen.equals : 0) |
-        (text.includes(':') ? Seen.colon | Seen.slash | Seen.at : 0) |
-        (text.includes('-') ? Seen.dash : 0);
-      this.#longestRun = text.length;
-    } else {
-      this.#words(text, spans);
-      seen = this.#seen;
-    }
-    if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
-    // A walked string's `--` and `</` were seen in the walk; a short one is asked.
-    const walked = this.#walked;
-    if ((seen & Seen.dash) !== 0 && (walked ? (this.#marks & DOUBLE_DASH) !== 0 : text.includes('--')))
-      this.#flags(text, spans);
-    if ((seen & Seen.slash) !== 0 && (walked ? (this.#marks & CLOSING_TAG) !== 0 : text.includes('</')))
-      this.#xml(text, spans);
-    const run = this.#longestRun;
-    for (const group of this.#groups) {
-      if ((seen & group.needs) !== group.needs || run < group.minRun) continue;
-      for (const pattern of group.patterns) {
-        if (run < pattern.minRun || (pattern.dashes && walked && (this.#marks & DOUBLE_DASH) === 0)) continue;
-        if (!text.includes(pattern.hint)) continue;
-        this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+    this.#words(text, spans);
+    if (this.#ungated) this.#scanUngated(text, spans);
+    else {
+      const seen = this.#seen;
+      const marks = this.#marks;
+      // What the walk saw decides what runs, exactly: each check below is something every match
+      // of what it gates has (a separator, `--`, `</`, the punctuation of a hint, a token run).
+      if ((seen & (Seen.equals | Seen.colon)) !== 0) this.#pairs(text, spans);
+      if ((marks & DOUBLE_DASH) !== 0) this.#flags(text, spans);
+      if ((marks & CLOSING_TAG) !== 0) this.#xml(text, spans);
+      const run = this.#longestRun;
+      const groups = this.#groupsBySeen[seen] as HintGroup[];
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g] as HintGroup;
+        if (run < group.minRun) continue;
+        for (const pattern of group.patterns) {
+          if (run < pattern.minRun || (pattern.dashes && (marks & DOUBLE_DASH) === 0)) continue;
+          if (!text.includes(pattern.hint)) continue;
+          this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+        }
       }
     }
     if (this.#user.length > 0) {
@@ -310,6 +335,19 @@ export class TextScanner {
       }
     }
     return spans.length === 0 ? null : spans;
+  }
+
+  /** Every rule on `text`, with none of the checks that skip one: what the gates must agree with. */
+  #scanUngated(text: string, spans: Span[]): void {
+    this.#pairs(text, spans);
+    this.#flags(text, spans);
+    this.#xml(text, spans);
+    const colon = text.includes(':');
+    for (const pattern of this.#hinted) {
+      // A capability URL is looked for in text that writes a URL with its scheme: part of the rule.
+      if ((NEEDS[pattern.name] ?? 0) !== 0 && !colon) continue;
+      this.#regex(text, pattern.regex, pattern.secretGroup, pattern.name, spans);
+    }
   }
 
   #regex(text: string, regex: RegExp, group: number, rule: string, spans: Span[]): void {
@@ -337,8 +375,9 @@ export class TextScanner {
     let run = 0;
     let longest = 0;
     let marks = 0;
-    // Inside a token already found, no word starts a new one.
-    let tokenEnd = 0;
+    // Inside a token already found, no word starts a new one. A string too short for any token
+    // or scheme credential is walked only for its punctuation.
+    let tokenEnd = len < MIN_WORD_SCAN && this.#user.length === 0 && !this.#ungated ? len : 0;
     for (let i = 0; i < len; i++) {
       const c = text.charCodeAt(i);
       const kind = c < 128 ? (CHAR_KIND[c] as number) : c >= 0xd800 && c <= 0xdfff ? ESCAPE : 0;
@@ -371,9 +410,8 @@ export class TextScanner {
       }
       if (c < 128 && next < 128 && SCHEME_START[c * 128 + next] === 1) this.#scheme(text, i, spans);
     }
-    this.#seen = seen & ~(ALNUM | RUN | ESCAPE);
+    this.#seen = seen & (SEEN_MASKS - 1);
     this.#plainText = (seen & ESCAPE) === 0;
-    this.#walked = true;
     this.#marks = marks;
     this.#longestRun = Math.max(run, longest);
   }
@@ -439,6 +477,22 @@ export class TextScanner {
   }
 
   /**
+   * The key rule of the name `text.slice(start, end)`, remembered in a small direct-mapped table
+   * compared in place: the names of pairs repeat (`page=`, `api_key=`), and a hit costs no
+   * substring and no hash of one.
+   */
+  #nameRule(text: string, start: number, end: number): string | null {
+    const length = end - start;
+    const slot = (length * 31 + text.charCodeAt(start) * 7 + text.charCodeAt(end - 1)) & (NAME_SLOTS - 1);
+    const entry = this.#names[slot];
+    if (entry !== undefined && entry.name.length === length && text.startsWith(entry.name, start)) return entry.rule;
+    const name = text.slice(start, end);
+    const rule = this.#keys.match(name);
+    if (length <= 64) this.#names[slot] = { name, rule };
+    return rule;
+  }
+
+  /**
    * The value of every `name=value` / `name: value` whose name is secret, scanning by hand (a
    * regex trying a name at every letter costs several times more). Quoted names and values
    * (JSON, `util.inspect`) are understood; placeholders, prose and token counts are kept.
@@ -474,7 +528,7 @@ export class TextScanner {
       const after = text.charCodeAt(from);
       if (c === Ch.Colon && after === Ch.Slash) continue; // the `://` of a URL
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
-      const rule = this.#keys.match(text.slice(start, end));
+      const rule = this.#nameRule(text, start, end);
       if (rule === null) continue;
       while (from < len && isSpace(text.charCodeAt(from))) from++;
       let open = 0;
