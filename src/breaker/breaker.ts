@@ -5,6 +5,7 @@ import { httpStatusOf, isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { CircuitOpenError, describe, RejectedError, rejectSoon, withoutStack } from '../core/errors.js';
+import { gateOf, IN_PIPELINE, type OutcomeObserver } from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { markOpenedBreaker } from '../core/opened.js';
 import {
@@ -220,6 +221,8 @@ interface PlainOutcome {
   readonly generation: number;
   readonly onValue: (value: unknown) => unknown;
   readonly onError: (err: unknown) => never;
+  /** The same counting for a call whose gate the breaker observes (core/gate.ts). */
+  readonly observer: OutcomeObserver;
 }
 
 /** The start of a call nobody needed to time (no slow-call rule, no listener): its duration reads 0. */
@@ -315,13 +318,22 @@ class Breaker implements CircuitBreaker {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#execute(fn, options, false);
+  }
+
+  /** In `compose`: the same call, counted through the gate of a timeout right inside (core/gate.ts). */
+  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#execute(fn, options, true);
+  }
+
+  #execute<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     // Closed, the common case: no clock read unless something needs a duration. A shared breaker
     // reports on a timer while calls flow and applies the fleet's answers as they arrive.
     if (this.#mode === 'closed' && this.#isolations === 0) {
       this.#shared?.beat();
-      return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false);
+      return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false, pipeline);
     }
     const now = this.#s.clock.now();
     this.#shared?.tick(now);
@@ -515,7 +527,13 @@ class Breaker implements CircuitBreaker {
     return this.#isTimed;
   }
 
-  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, start: number, probe: boolean): Promise<T> {
+  #run<T>(
+    fn: Work<T>,
+    options: ExecuteOptions | undefined,
+    start: number,
+    probe: boolean,
+    pipeline = false,
+  ): Promise<T> {
     const caller = options?.signal;
     if (caller !== undefined && canAbort(caller)) return this.#runFollowing(fn, caller, options?.attempt, start, probe);
     const generation = this.#generation;
@@ -541,6 +559,10 @@ class Breaker implements CircuitBreaker {
     // its handlers are made once per state, not twice per call.
     if (!probe && Number.isNaN(start)) {
       const plain = this.#plainOutcome();
+      // In compose, a timeout right inside settles its gate after telling the breaker: the
+      // caller awaits that one promise, and the breaker adds none of its own.
+      const gate = pipeline ? gateOf(result) : undefined;
+      if (gate?.observe(plain.observer) === true) return result as Promise<T>;
       return Promise.resolve(result).then(plain.onValue as (value: T) => T, plain.onError);
     }
     return Promise.resolve(result).then(
@@ -633,6 +655,10 @@ class Breaker implements CircuitBreaker {
         onError: (err) => {
           this.#failed(err, generation, UNTIMED, false, undefined);
           throw err;
+        },
+        observer: {
+          succeeded: (value) => this.#succeeded(value, generation, UNTIMED, false),
+          failed: (err) => this.#failed(err, generation, UNTIMED, false, undefined),
         },
       };
       this.#plain = plain;

@@ -4,6 +4,7 @@
 import { runAttempt } from './attempt.js';
 import { commitAll, currentEpoch, PREPARE_CONFIGURE, prepareConfigure } from './configure.js';
 import { describe } from './errors.js';
+import { IN_PIPELINE, isPipelinePart, type PipelinePart, withdrawGate } from './gate.js';
 
 /** What a policy hands the work it runs. */
 export interface ExecuteContext {
@@ -117,9 +118,15 @@ class Composed implements ComposedPolicy {
   readonly policies: readonly Policy[];
   /** Per level: a retry with a timeout somewhere inside it. */
   readonly #hidden: readonly boolean[];
+  /**
+   * Per level: a built-in policy, called through `IN_PIPELINE` so that the innermost timed call's
+   * promise can serve the levels around it (core/gate.ts).
+   */
+  readonly #parts: readonly boolean[];
 
   constructor(policies: readonly Policy[]) {
     this.policies = policies;
+    this.#parts = policies.map((policy) => isPipelinePart(policy));
     this.#hidden = policies.map(
       (policy, i) => policy.kind === 'retry' && policies.slice(i + 1).some((inner) => inner.kind === 'timeout'),
     );
@@ -132,10 +139,16 @@ class Composed implements ComposedPolicy {
     // Once anything was reconfigured, every part of this call reads the settings in force now,
     // however long the call runs. Before that there is only one set of settings: no cost.
     const since = options?.since ?? (currentEpoch() === 0 ? undefined : currentEpoch());
-    return first.execute(
-      policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, 1, fn, context, since),
-      this.#hidden[0] === true ? hide(options, since) : since === undefined ? options : pinned(options, since),
-    );
+    const parts = this.#parts;
+    const work: Work<T> =
+      policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, parts, 1, fn, context, since);
+    const opts =
+      this.#hidden[0] === true ? hide(options, since) : since === undefined ? options : pinned(options, since);
+    const result =
+      parts[0] === true ? (first as Policy & PipelinePart)[IN_PIPELINE](work, opts) : first.execute(work, opts);
+    // The promise leaves compose here: nothing outside may take it over.
+    withdrawGate();
+    return result;
   }
 
   configure(settingsByName: Readonly<Record<string, unknown>>): void {
@@ -181,6 +194,7 @@ class Composed implements ComposedPolicy {
 function nest<T>(
   policies: readonly Policy[],
   hidden: readonly boolean[],
+  parts: readonly boolean[],
   index: number,
   fn: Work<T>,
   context: ExecuteContext,
@@ -188,9 +202,14 @@ function nest<T>(
 ): Promise<T> {
   const policy = policies[index] as Policy;
   const work: Work<T> =
-    index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, index + 1, fn, inner, since);
-  if (hidden[index] === true) return policy.execute(work, hide(context, since));
-  return policy.execute(work, since === undefined ? context : pinned(context, since));
+    index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, parts, index + 1, fn, inner, since);
+  const options =
+    hidden[index] === true ? hide(context, since) : since === undefined ? context : pinned(context, since);
+  if (parts[index] === true) return (policy as Policy & PipelinePart)[IN_PIPELINE](work, options);
+  // A policy of another kind may keep or pass on what it got: no gate goes through it.
+  const result = policy.execute(work, options);
+  withdrawGate();
+  return result;
 }
 
 /** The options of a part of a call pinned to the settings of epoch `since`. */

@@ -6,6 +6,7 @@ import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { describe, RejectedError } from '../core/errors.js';
+import { type FailureTaker, gateOf, IN_PIPELINE } from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { openedBreaker } from '../core/opened.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
@@ -207,6 +208,15 @@ class Retry implements RetryPolicy {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#execute(fn, options, false);
+  }
+
+  /** In `compose`: the same call; a gate from right inside takes the first failure over (core/gate.ts). */
+  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#execute(fn, options, true);
+  }
+
+  #execute<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const s = this.#settings.at(options?.since);
@@ -225,9 +235,12 @@ class Retry implements RetryPolicy {
     // read; one closure per call, for the failure. (A listener that subscribes while the call
     // runs hears from the next call on.)
     if (isResultFailure === undefined && !this.#events.listening('success')) {
-      return first.then(undefined, (error: unknown) =>
-        this.#retryAfterFirst(s, fn, caller, carry(error), Number.isNaN(startedAt) ? s.clock.now() : startedAt),
-      );
+      const retryAfterFirst = (error: unknown): Promise<T> =>
+        this.#retryAfterFirst(s, fn, caller, carry(error), Number.isNaN(startedAt) ? s.clock.now() : startedAt);
+      // In compose, the timed call right inside hands its first failure here and its promise
+      // follows the retries: the caller awaits that one promise, and the retry adds none.
+      if (pipeline && gateOf(first)?.takeFailure(retryAfterFirst as FailureTaker) === true) return first;
+      return first.then(undefined, retryAfterFirst);
     }
     const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
     const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());

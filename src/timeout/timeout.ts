@@ -1,9 +1,17 @@
-import { abortOwned, abortReason, isAborted, onAbort, ownedController } from '../core/abort.js';
+import { abortOwned, abortReason, canAbort, isAborted, onAbort, ownedController } from '../core/abort.js';
 import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { LazyContext, type SignalOwner } from '../core/context.js';
 import { describe, TimeoutError } from '../core/errors.js';
+import {
+  type FailureTaker,
+  type Gate,
+  IN_PIPELINE,
+  type OutcomeObserver,
+  offerGate,
+  settledGate,
+} from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
 import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
@@ -67,7 +75,7 @@ const NOT_ABORTED: unique symbol = Symbol('bulwark.timeout.notAborted') as never
  * reads it (`workSignal`); aborted before that, the call keeps the reason, and a later read gets
  * a signal already aborted with it.
  */
-class TimedCall<T> extends Deadline implements SignalOwner {
+class TimedCall<T> extends Deadline implements SignalOwner, Gate {
   readonly shared: Shared;
   /** The controller of the work's signal, once the work read it. */
   controller: AbortController | undefined = undefined;
@@ -77,6 +85,10 @@ class TimedCall<T> extends Deadline implements SignalOwner {
   reject: (reason: unknown) => void = noop;
   /** Stops following the caller's signal (a no-op without one). */
   detach: () => void = noop;
+  /** In a pipeline: the breaker around, told of the outcome before the call settles. */
+  observer: OutcomeObserver | undefined = undefined;
+  /** In a pipeline: the retry around, which takes a failure over. */
+  taker: FailureTaker | undefined = undefined;
 
   constructor(shared: Shared) {
     super();
@@ -95,10 +107,33 @@ class TimedCall<T> extends Deadline implements SignalOwner {
     else if (this.abortedWith === NOT_ABORTED) this.abortedWith = reason;
   }
 
+  observe(observer: OutcomeObserver): boolean {
+    // An observer sees the outcome of this attempt: it must sit inside any retry that took over.
+    if (this.observer !== undefined || this.taker !== undefined || this.lane === undefined) return false;
+    this.observer = observer;
+    return true;
+  }
+
+  takeFailure(taker: FailureTaker): boolean {
+    if (this.taker !== undefined || this.lane === undefined) return false;
+    this.taker = taker;
+    return true;
+  }
+
   fulfil(value: T): void {
     if (this.lane === undefined) return;
     this.lane.remove(this);
     this.detach();
+    settledGate(this);
+    if (this.observer !== undefined) {
+      try {
+        this.observer.succeeded(value);
+      } catch (err) {
+        // What a breaker's own reaction would have turned into its rejection.
+        this.#handOn(err);
+        return;
+      }
+    }
     this.resolve(value);
   }
 
@@ -106,7 +141,7 @@ class TimedCall<T> extends Deadline implements SignalOwner {
     if (this.lane === undefined) return;
     this.lane.remove(this);
     this.detach();
-    this.reject(error);
+    this.#failed(error);
   }
 
   /** Reaches the work at once, even during its synchronous part; settles the call if it waits. */
@@ -114,7 +149,36 @@ class TimedCall<T> extends Deadline implements SignalOwner {
     this.abortWork(reason);
     if (this.lane === undefined) return;
     this.lane.remove(this);
-    this.reject(reason);
+    this.#failed(reason);
+  }
+
+  /** Rejects the call, or in a pipeline tells the breaker around and lets a retry around take over. */
+  #failed(error: unknown): void {
+    settledGate(this);
+    if (this.observer === undefined && this.taker === undefined) {
+      this.reject(error);
+      return;
+    }
+    let outcome = error;
+    try {
+      this.observer?.failed(error);
+    } catch (err) {
+      outcome = err;
+    }
+    this.#handOn(outcome);
+  }
+
+  #handOn(error: unknown): void {
+    const taker = this.taker;
+    if (taker === undefined) {
+      this.reject(error);
+      return;
+    }
+    try {
+      this.resolve(taker(error) as T);
+    } catch (err) {
+      this.reject(err);
+    }
   }
 
   expire(): void {
@@ -124,7 +188,7 @@ class TimedCall<T> extends Deadline implements SignalOwner {
     const error = new TimeoutError(undefined, { timeoutMs: ms });
     this.abortWork(error);
     if (events.listening('timeout')) events.emit('timeout', { name, ms });
-    this.reject(error);
+    this.#failed(error);
   }
 }
 
@@ -186,13 +250,22 @@ class Timeout implements TimeoutPolicy {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#run(fn, options, false);
+  }
+
+  /** In `compose`: the same call, whose promise is left on offer to the policy around (core/gate.ts). */
+  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#run(fn, options, true);
+  }
+
+  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const { shared, lane } = this.#settings.at(options?.since);
     const call = new TimedCall<T>(shared);
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
-    if (caller !== undefined) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
+    if (caller !== undefined && canAbort(caller)) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
     let result: T | PromiseLike<T>;
     try {
       result = fn(new LazyContext(options?.attempt ?? 1, call));
@@ -215,6 +288,7 @@ class Timeout implements TimeoutPolicy {
     // Bound methods: two objects held while the call is in flight, where two closures and the
     // scope they share are three (about 50 bytes more per call, the same time).
     result.then(call.fulfil.bind(call), call.fail.bind(call));
+    if (pipeline) offerGate(promise, call);
     return promise;
   }
 }
