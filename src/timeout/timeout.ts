@@ -273,7 +273,7 @@ class Timeout implements TimeoutPolicy {
       call.detach();
       return Promise.reject(caller?.aborted ? abortReason(caller) : err);
     }
-    if (caller?.aborted) {
+    if (isAborted(caller)) {
       ignoreLate(result);
       return Promise.reject(abortReason(caller));
     }
