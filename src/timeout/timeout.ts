@@ -275,7 +275,7 @@ class Timeout implements TimeoutPolicy {
     }
     if (isAborted(caller)) {
       ignoreLate(result);
-      return Promise.reject(abortReason(caller));
+      return Promise.reject(abortReason(caller as AbortSignal));
     }
     // Work that finished synchronously cannot be late: no deadline, no race.
     if (!isThenable(result)) {
