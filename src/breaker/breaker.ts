@@ -18,7 +18,16 @@ import {
   msOption,
   nameOption,
 } from '../core/options.js';
-import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import {
+  type ExecuteContext,
+  type ExecuteOptions,
+  isThenable,
+  type Policy,
+  type Rest,
+  runWork,
+  type Work,
+  workOf,
+} from '../core/policy.js';
 import {
   type SharedBreakerOptions,
   type SharedBreakerStats,
@@ -318,23 +327,30 @@ class Breaker implements CircuitBreaker {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#execute(fn, options, false);
+    return this.#execute(fn, options, false, undefined);
   }
 
   /** In `compose`: the same call, counted through the gate of a timeout right inside (core/gate.ts). */
-  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#execute(fn, options, true);
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T> {
+    return this.#execute(fn, options, true, rest);
   }
 
-  #execute<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean): Promise<T> {
+  #execute<T>(
+    given: Work<T>,
+    options: ExecuteOptions | undefined,
+    pipeline: boolean,
+    rest: Rest | undefined,
+  ): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     // Closed, the common case: no clock read unless something needs a duration. A shared breaker
     // reports on a timer while calls flow and applies the fleet's answers as they arrive.
     if (this.#mode === 'closed' && this.#isolations === 0) {
       this.#shared?.beat();
-      return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false, pipeline);
+      return this.#run(given, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false, pipeline, rest);
     }
+    // Off the common path, the work is one function (a probe may run it after a lease arrives).
+    const fn = workOf(given, rest);
     const now = this.#s.clock.now();
     this.#shared?.tick(now);
     const state = this.#current(now);
@@ -533,16 +549,21 @@ class Breaker implements CircuitBreaker {
     start: number,
     probe: boolean,
     pipeline = false,
+    rest: Rest | undefined = undefined,
   ): Promise<T> {
     const caller = options?.signal;
-    if (caller !== undefined && canAbort(caller)) return this.#runFollowing(fn, caller, options?.attempt, start, probe);
+    if (caller !== undefined && canAbort(caller)) {
+      return this.#runFollowing(workOf(fn, rest), caller, options?.attempt, start, probe);
+    }
     const generation = this.#generation;
     let result: T | PromiseLike<T>;
     try {
       // The caller's signal goes to the work as it is; without one, a shared signal that never
       // aborts and keeps no listeners stands in for it (not an AbortController per call). Options
       // that already are a context (what compose passes on) are handed over as they are.
-      result = fn(
+      result = runWork(
+        fn,
+        rest,
         caller !== undefined && options?.attempt !== undefined
           ? (options as ExecuteContext)
           : { signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 },

@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import type { ExecuteOptions, Work } from './policy.js';
+import type { ExecuteOptions, Rest, Work } from './policy.js';
 
 /** Told of a gated call's outcome, synchronously, before the gate settles. @internal */
 export interface OutcomeObserver {
@@ -40,7 +40,9 @@ export interface Gate {
 
 /**
  * The method `compose` calls instead of `execute` on a built-in policy: the same call, except that
- * the policy may take the gate its work returned and leaves its own gate on offer.
+ * the policy may take the gate its work returned and leaves its own gate on offer. With `rest`,
+ * the policy's work is the rest of the pipeline around `fn` (`runWork` in policy.ts), so compose
+ * makes no closure per level and call.
  *
  * @internal
  */
@@ -48,7 +50,7 @@ export const IN_PIPELINE: unique symbol = Symbol('bulwark.inPipeline') as never;
 
 /** A policy that can pass a gate outward. @internal */
 export interface PipelinePart {
-  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T>;
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T>;
 }
 
 /** True when `policy` runs in a pipeline through {@link IN_PIPELINE}. @internal */

@@ -123,6 +123,12 @@ class Composed implements ComposedPolicy {
    * promise can serve the levels around it (core/gate.ts).
    */
   readonly #parts: readonly boolean[];
+  /**
+   * When every part is built in: the pipeline after the first part, made once, so that a call
+   * runs every level without a closure per level (see {@link runWork}).
+   */
+  readonly #rest: Rest | undefined;
+  readonly #allParts: boolean;
 
   constructor(policies: readonly Policy[]) {
     this.policies = policies;
@@ -130,6 +136,12 @@ class Composed implements ComposedPolicy {
     this.#hidden = policies.map(
       (policy, i) => policy.kind === 'retry' && policies.slice(i + 1).some((inner) => inner.kind === 'timeout'),
     );
+    this.#allParts = this.#parts.every(Boolean);
+    let rest: Rest | undefined;
+    for (let i = policies.length - 1; i >= 1 && this.#allParts; i--) {
+      rest = { policy: policies[i] as Policy & PipelinePart, hidden: this.#hidden[i] === true, next: rest };
+    }
+    this.#rest = rest;
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
@@ -140,12 +152,23 @@ class Composed implements ComposedPolicy {
     // however long the call runs. Before that there is only one set of settings: no cost.
     const since = options?.since ?? (currentEpoch() === 0 ? undefined : currentEpoch());
     const parts = this.#parts;
+    if (this.#allParts && since === undefined) {
+      const result = (first as Policy & PipelinePart)[IN_PIPELINE](
+        fn,
+        this.#hidden[0] === true ? hide(options, undefined) : options,
+        this.#rest,
+      );
+      withdrawGate();
+      return result;
+    }
     const work: Work<T> =
       policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, parts, 1, fn, context, since);
     const opts =
       this.#hidden[0] === true ? hide(options, since) : since === undefined ? options : pinned(options, since);
     const result =
-      parts[0] === true ? (first as Policy & PipelinePart)[IN_PIPELINE](work, opts) : first.execute(work, opts);
+      parts[0] === true
+        ? (first as Policy & PipelinePart)[IN_PIPELINE](work, opts, undefined)
+        : first.execute(work, opts);
     // The promise leaves compose here: nothing outside may take it over.
     withdrawGate();
     return result;
@@ -205,11 +228,39 @@ function nest<T>(
     index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, parts, index + 1, fn, inner, since);
   const options =
     hidden[index] === true ? hide(context, since) : since === undefined ? context : pinned(context, since);
-  if (parts[index] === true) return (policy as Policy & PipelinePart)[IN_PIPELINE](work, options);
+  if (parts[index] === true) return (policy as Policy & PipelinePart)[IN_PIPELINE](work, options, undefined);
   // A policy of another kind may keep or pass on what it got: no gate goes through it.
   const result = policy.execute(work, options);
   withdrawGate();
   return result;
+}
+
+/**
+ * The rest of a pipeline after one part, when every part is built in: prebuilt by compose.
+ *
+ * @internal
+ */
+export interface Rest {
+  readonly policy: Policy & PipelinePart;
+  /** A retry with a timeout further in (see `SIGNAL_HIDDEN`). */
+  readonly hidden: boolean;
+  readonly next: Rest | undefined;
+}
+
+/**
+ * Runs a pipeline part's work: the rest of the pipeline around `fn` (the next part, called with
+ * the context this part hands its work), or `fn` itself at the end.
+ *
+ * @internal
+ */
+export function runWork<T>(fn: Work<T>, rest: Rest | undefined, context: ExecuteContext): T | PromiseLike<T> {
+  if (rest === undefined) return fn(context);
+  return rest.policy[IN_PIPELINE](fn, rest.hidden ? hide(context, undefined) : context, rest.next);
+}
+
+/** A part's work as one function, for a part that keeps it or calls it later. @internal */
+export function workOf<T>(fn: Work<T>, rest: Rest | undefined): Work<T> {
+  return rest === undefined ? fn : (context) => runWork(fn, rest, context);
 }
 
 /** The options of a part of a call pinned to the settings of epoch `since`. */

@@ -14,8 +14,10 @@ import {
   type ExecuteOptions,
   type HiddenSignalOptions,
   type Policy,
+  type Rest,
   SIGNAL_HIDDEN,
   type Work,
+  workOf,
 } from '../core/policy.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import { sleep } from '../core/sleep.js';
@@ -208,15 +210,20 @@ class Retry implements RetryPolicy {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#execute(fn, options, false);
+    return this.#execute(fn, options, false, undefined);
   }
 
   /** In `compose`: the same call; a gate from right inside takes the first failure over (core/gate.ts). */
-  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#execute(fn, options, true);
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T> {
+    return this.#execute(fn, options, true, rest);
   }
 
-  #execute<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean): Promise<T> {
+  #execute<T>(
+    given: Work<T>,
+    options: ExecuteOptions | undefined,
+    pipeline: boolean,
+    rest: Rest | undefined,
+  ): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const s = this.#settings.at(options?.since);
@@ -229,19 +236,27 @@ class Retry implements RetryPolicy {
         : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
-    const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
+    const first = runAttempt(given, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN], rest);
     const { isResultFailure } = s;
     // The common case: nobody listens and no value can fail, so no success handler and no clock
     // read; one closure per call, for the failure. (A listener that subscribes while the call
     // runs hears from the next call on.)
     if (isResultFailure === undefined && !this.#events.listening('success')) {
+      // The later attempts need the work as one function: made only once something failed.
       const retryAfterFirst = (error: unknown): Promise<T> =>
-        this.#retryAfterFirst(s, fn, caller, carry(error), Number.isNaN(startedAt) ? s.clock.now() : startedAt);
+        this.#retryAfterFirst(
+          s,
+          workOf(given, rest),
+          caller,
+          carry(error),
+          Number.isNaN(startedAt) ? s.clock.now() : startedAt,
+        );
       // In compose, the timed call right inside hands its first failure here and its promise
       // follows the retries: the caller awaits that one promise, and the retry adds none.
       if (pipeline && gateOf(first)?.takeFailure(retryAfterFirst as FailureTaker) === true) return first;
       return first.then(undefined, retryAfterFirst);
     }
+    const fn = workOf(given, rest);
     const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
     const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());
     return first.then((value) => {

@@ -14,7 +14,7 @@ import {
 } from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
-import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { type ExecuteOptions, isThenable, type Policy, type Rest, runWork, type Work } from '../core/policy.js';
 import { type ClockTimer, clockTimer, Deadline, Lane } from './deadlines.js';
 
 /** Options of {@link timeout}. */
@@ -250,15 +250,15 @@ class Timeout implements TimeoutPolicy {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#run(fn, options, false);
+    return this.#run(fn, options, false, undefined);
   }
 
   /** In `compose`: the same call, whose promise is left on offer to the policy around (core/gate.ts). */
-  [IN_PIPELINE]<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#run(fn, options, true);
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T> {
+    return this.#run(fn, options, true, rest);
   }
 
-  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean): Promise<T> {
+  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean, rest: Rest | undefined): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const { shared, lane } = this.#settings.at(options?.since);
@@ -268,7 +268,7 @@ class Timeout implements TimeoutPolicy {
     if (caller !== undefined && canAbort(caller)) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
     let result: T | PromiseLike<T>;
     try {
-      result = fn(new LazyContext(options?.attempt ?? 1, call));
+      result = runWork(fn, rest, new LazyContext(options?.attempt ?? 1, call));
     } catch (err) {
       call.detach();
       return Promise.reject(caller?.aborted ? abortReason(caller) : err);

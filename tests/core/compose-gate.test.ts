@@ -17,6 +17,10 @@ import { failOnUnhandledRejections } from '../helpers/no-unhandled-rejections.ts
 failOnUnhandledRejections();
 
 type Outcome = 'ok' | 'retryable' | 'permanent' | 'hang' | 'late-ok' | 'sync-ok' | 'sync-throw';
+interface Call {
+  readonly schedule: readonly Outcome[];
+  readonly gapMs: number;
+}
 
 function parts(clock: FakeClock) {
   const r = retry({ attempts: 3, backoff: constant(50), clock });
@@ -55,10 +59,12 @@ function work(schedule: readonly Outcome[], clock: FakeClock, seen: string[]) {
   };
 }
 
-async function run(policy: Policy, calls: readonly (readonly Outcome[])[], clock: FakeClock) {
+async function run(policy: Policy, calls: readonly Call[], clock: FakeClock) {
   const answers: string[] = [];
   const seen: string[] = [];
-  for (const schedule of calls) {
+  for (const { schedule, gapMs } of calls) {
+    // Time between calls lets an open breaker go half-open, so probes run through the pipeline too.
+    await clock.advance(gapMs);
     const call = policy.execute(work(schedule, clock, seen)).then(
       (value) => `value ${String(value)} @${clock.now()}`,
       (err: unknown) => `${(err as Error).name}: ${(err as Error).message} @${clock.now()}`,
@@ -70,11 +76,13 @@ async function run(policy: Policy, calls: readonly (readonly Outcome[])[], clock
 }
 
 const outcome = fc.constantFrom<Outcome>('ok', 'retryable', 'permanent', 'hang', 'late-ok', 'sync-ok', 'sync-throw');
+const call = fc.record({ schedule: fc.array(outcome, { maxLength: 4 }), gapMs: fc.constantFrom(0, 10, 600) });
 
 describe('compose shares one promise between retry, breaker and timeout', () => {
   it('behaves exactly as the same policies nested by hand, for any schedule of outcomes', async () => {
+    let probed = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(outcome, { maxLength: 4 }), { minLength: 1, maxLength: 6 }), async (calls) => {
+      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 8 }), async (calls) => {
         const clockA = new FakeClock();
         const a = parts(clockA);
         const composed = compose(a.r, a.b, a.t);
@@ -91,9 +99,12 @@ describe('compose shares one promise between retry, breaker and timeout', () => 
         const { shared: _b, ...statsB } = b.b.stats();
         expect(statsA).toEqual(statsB);
         expect(clockA.pendingTimers).toBe(0);
+        if (a.log.some((line) => line.startsWith('half-open'))) probed++;
       }),
       { numRuns: 150 },
     );
+    // The schedules reached the breaker's other states too, not only its closed fast path.
+    expect(probed).toBeGreaterThan(0);
   });
 
   it('a breaker outside the retry counts the retried outcome, not the first attempt', async () => {
