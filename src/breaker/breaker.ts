@@ -586,6 +586,14 @@ class Breaker implements CircuitBreaker {
       if (gate?.observe(plain.observer) === true) return result as Promise<T>;
       return Promise.resolve(result).then(plain.onValue as (value: T) => T, plain.onError);
     }
+    return this.#counted(result, generation, start, probe);
+  }
+
+  /**
+   * Counts a timed call or a probe when it settles. A method of its own: closures made in `#run`
+   * would cost an allocation on every call (their captured variables), timed or not.
+   */
+  #counted<T>(result: PromiseLike<T>, generation: number, start: number, probe: boolean): Promise<T> {
     return Promise.resolve(result).then(
       (value) => {
         this.#succeeded(value, generation, start, probe);

@@ -23,12 +23,14 @@ export interface OutcomeObserver {
 }
 
 /**
- * Takes a gated call's failure over: the gate then settles like the promise it returns (a retry's
- * further attempts). Never throws.
+ * Takes a gated call's failure over: the gate then settles like the promise `takeOver` returns (a
+ * retry's further attempts).
  *
  * @internal
  */
-export type FailureTaker = (error: unknown) => PromiseLike<unknown>;
+export interface FailureTaker {
+  takeOver(error: unknown): PromiseLike<unknown>;
+}
 
 /** The in-flight call behind a gate. @internal */
 export interface Gate {

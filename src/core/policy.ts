@@ -151,7 +151,6 @@ class Composed implements ComposedPolicy {
     // Once anything was reconfigured, every part of this call reads the settings in force now,
     // however long the call runs. Before that there is only one set of settings: no cost.
     const since = options?.since ?? (currentEpoch() === 0 ? undefined : currentEpoch());
-    const parts = this.#parts;
     if (this.#allParts && since === undefined) {
       const result = (first as Policy & PipelinePart)[IN_PIPELINE](
         fn,
@@ -161,6 +160,17 @@ class Composed implements ComposedPolicy {
       withdrawGate();
       return result;
     }
+    return this.#nested(fn, options, since);
+  }
+
+  /**
+   * A call through parts of other kinds, or pinned to an epoch: one closure per inner level. (A
+   * method of its own: the closures' variables would otherwise cost an allocation on every call.)
+   */
+  #nested<T>(fn: Work<T>, options: ExecuteOptions | undefined, since: number | undefined): Promise<T> {
+    const policies = this.policies;
+    const first = policies[0] as Policy;
+    const parts = this.#parts;
     const work: Work<T> =
       policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, parts, 1, fn, context, since);
     const opts =

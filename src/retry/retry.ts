@@ -169,6 +169,41 @@ interface Settings {
   readonly random: () => number;
 }
 
+const RETRY_AFTER_FIRST: unique symbol = Symbol('bulwark.retryAfterFirst') as never;
+
+/**
+ * What a retry in compose leaves with the timed call inside it: everything its further attempts
+ * need, in one object (a closure over the same would cost its scope as well).
+ */
+class FirstFailure<T> implements FailureTaker {
+  readonly #retry: Retry;
+  readonly #s: Settings;
+  readonly #given: Work<T>;
+  readonly #rest: Rest | undefined;
+  readonly #caller: AbortSignal | undefined;
+  readonly #startedAt: number;
+
+  constructor(
+    retry: Retry,
+    s: Settings,
+    given: Work<T>,
+    rest: Rest | undefined,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+  ) {
+    this.#retry = retry;
+    this.#s = s;
+    this.#given = given;
+    this.#rest = rest;
+    this.#caller = caller;
+    this.#startedAt = startedAt;
+  }
+
+  takeOver(error: unknown): Promise<T> {
+    return this.#retry[RETRY_AFTER_FIRST](this.#s, this.#given, this.#rest, this.#caller, this.#startedAt, error);
+  }
+}
+
 class Retry implements RetryPolicy {
   readonly kind = 'retry' as const;
   readonly #settings: SettingsHistory<Settings>;
@@ -239,24 +274,38 @@ class Retry implements RetryPolicy {
     const first = runAttempt(given, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN], rest);
     const { isResultFailure } = s;
     // The common case: nobody listens and no value can fail, so no success handler and no clock
-    // read; one closure per call, for the failure. (A listener that subscribes while the call
-    // runs hears from the next call on.)
+    // read. (A listener that subscribes while the call runs hears from the next call on.)
     if (isResultFailure === undefined && !this.#events.listening('success')) {
-      // The later attempts need the work as one function: made only once something failed.
-      const retryAfterFirst = (error: unknown): Promise<T> =>
-        this.#retryAfterFirst(
-          s,
-          workOf(given, rest),
-          caller,
-          carry(error),
-          Number.isNaN(startedAt) ? s.clock.now() : startedAt,
-        );
       // In compose, the timed call right inside hands its first failure here and its promise
       // follows the retries: the caller awaits that one promise, and the retry adds none.
-      if (pipeline && gateOf(first)?.takeFailure(retryAfterFirst as FailureTaker) === true) return first;
-      return first.then(undefined, retryAfterFirst);
+      const gate = pipeline ? gateOf(first) : undefined;
+      if (gate?.takeFailure(new FirstFailure(this, s, given, rest, caller, startedAt)) === true) return first;
+      return this.#onFirstFailure(first, s, given, rest, caller, startedAt);
     }
-    const fn = workOf(given, rest);
+    return this.#onFirstOutcome(first, s, workOf(given, rest), caller, startedAt, isResultFailure);
+  }
+
+  /** Retries once the first attempt failed (the common case outside compose: one closure). */
+  #onFirstFailure<T>(
+    first: Promise<T>,
+    s: Settings,
+    given: Work<T>,
+    rest: Rest | undefined,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+  ): Promise<T> {
+    return first.then(undefined, (error: unknown) => this[RETRY_AFTER_FIRST](s, given, rest, caller, startedAt, error));
+  }
+
+  /** Retries once the first attempt failed or returned a refused value; reports a first success. */
+  #onFirstOutcome<T>(
+    first: Promise<T>,
+    s: Settings,
+    fn: Work<T>,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+    isResultFailure: ((value: unknown) => boolean) | undefined,
+  ): Promise<T> {
     const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
     const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());
     return first.then((value) => {
@@ -268,6 +317,24 @@ class Retry implements RetryPolicy {
       }
       return value;
     }, retryAfterFirst);
+  }
+
+  /** The retries after a first failure (the work as one function is made only now). @internal */
+  [RETRY_AFTER_FIRST]<T>(
+    s: Settings,
+    given: Work<T>,
+    rest: Rest | undefined,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+    error: unknown,
+  ): Promise<T> {
+    return this.#retryAfterFirst(
+      s,
+      workOf(given, rest),
+      caller,
+      carry(error),
+      Number.isNaN(startedAt) ? s.clock.now() : startedAt,
+    );
   }
 
   async #retryAfterFirst<T>(

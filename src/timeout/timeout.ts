@@ -175,7 +175,7 @@ class TimedCall<T> extends Deadline implements SignalOwner, Gate {
       return;
     }
     try {
-      this.resolve(taker(error) as T);
+      this.resolve(taker.takeOver(error) as T);
     } catch (err) {
       this.reject(err);
     }
@@ -203,6 +203,14 @@ function capture(resolve: (value: unknown) => void, reject: (reason: unknown) =>
   capturing = undefined;
   call.resolve = resolve;
   call.reject = reject;
+}
+
+/**
+ * Follows the caller's signal. A function of its own: a closure made in `execute` would cost an
+ * allocation on every call (its captured variables), even on calls without a caller.
+ */
+function follow<T>(caller: AbortSignal, call: TimedCall<T>): () => void {
+  return onAbort(caller, (reason) => call.callerAborted(reason));
 }
 
 /** The settings of one epoch: a new limit is a new lane, and calls in flight stay in theirs. */
@@ -265,7 +273,7 @@ class Timeout implements TimeoutPolicy {
     const call = new TimedCall<T>(shared);
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
-    if (caller !== undefined && canAbort(caller)) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
+    if (caller !== undefined && canAbort(caller)) call.detach = follow(caller, call);
     let result: T | PromiseLike<T>;
     try {
       result = runWork(fn, rest, new LazyContext(options?.attempt ?? 1, call));
