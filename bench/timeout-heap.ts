@@ -15,7 +15,6 @@ import { heapUsed } from './memory.ts';
 const N = 10_000;
 const pending = new Promise<number>(() => {});
 const noop = (): void => {};
-const MARK = Symbol('mark');
 
 /** Bytes per item held while `make` runs N times into a preallocated array. */
 function held(make: (i: number) => unknown): number {
@@ -50,14 +49,6 @@ const rows: Array<[string, number]> = [
   ['an object with 3 fields (the holder the rows below use)', held(() => new Holder(0, 0, 0))],
   ['new AbortController()', held(() => new AbortController())],
   ['new AbortController() and its signal', held(() => new AbortController().signal)],
-  [
-    '... the signal marked as bulwark-owned (one symbol property)',
-    held(() => {
-      const signal = new AbortController().signal as AbortSignal & { [MARK]?: unknown };
-      signal[MARK] = undefined;
-      return signal;
-    }),
-  ],
   ['a pending promise, resolvers dropped', held(() => new Promise(noop))],
   [
     'a pending promise and its two resolvers',

@@ -65,8 +65,13 @@ interface Shared {
 
 function noop(): void {}
 
-/** `TimedCall.abortedWith` of a call whose work was not aborted. */
-const NOT_ABORTED: unique symbol = Symbol('bulwark.timeout.notAborted') as never;
+/** Why a call's work was aborted before it read its signal (the signal made later gets it). */
+class AbortedBeforeRead {
+  readonly reason: unknown;
+  constructor(reason: unknown) {
+    this.reason = reason;
+  }
+}
 
 /**
  * One call in flight: its place in the clock's deadline queue and what settles it. Whichever
@@ -76,11 +81,11 @@ const NOT_ABORTED: unique symbol = Symbol('bulwark.timeout.notAborted') as never
  * a signal already aborted with it.
  */
 class TimedCall<T> extends Deadline implements SignalOwner, Gate {
-  readonly shared: Shared;
-  /** The controller of the work's signal, once the work read it. */
-  controller: AbortController | undefined = undefined;
-  /** Why the work was aborted before it read its signal. */
-  abortedWith: unknown = NOT_ABORTED;
+  /**
+   * The work's signal: its controller once the work read it, or why the work was aborted before
+   * it did (one field for both: a call in flight holds as little as it can).
+   */
+  work: AbortController | AbortedBeforeRead | undefined = undefined;
   resolve: (value: T) => void = noop;
   reject: (reason: unknown) => void = noop;
   /** Stops following the caller's signal (a no-op without one). */
@@ -90,21 +95,18 @@ class TimedCall<T> extends Deadline implements SignalOwner, Gate {
   /** In a pipeline: the retry around, which takes a failure over. */
   taker: FailureTaker | undefined = undefined;
 
-  constructor(shared: Shared) {
-    super();
-    this.shared = shared;
-  }
-
   workSignal(): AbortSignal {
+    const before = this.work;
     const controller = ownedController();
-    this.controller = controller;
-    if (this.abortedWith !== NOT_ABORTED) abortOwned(controller, this.abortedWith);
+    this.work = controller;
+    if (before instanceof AbortedBeforeRead) abortOwned(controller, before.reason);
     return controller.signal;
   }
 
   abortWork(reason: unknown): void {
-    if (this.controller !== undefined) abortOwned(this.controller, reason);
-    else if (this.abortedWith === NOT_ABORTED) this.abortedWith = reason;
+    const work = this.work;
+    if (work === undefined) this.work = new AbortedBeforeRead(reason);
+    else if (!(work instanceof AbortedBeforeRead)) abortOwned(work, reason);
   }
 
   observe(observer: OutcomeObserver): boolean {
@@ -181,9 +183,9 @@ class TimedCall<T> extends Deadline implements SignalOwner, Gate {
     }
   }
 
-  expire(): void {
+  expire(lane: Lane): void {
     this.detach();
-    const { ms, name, events } = this.shared;
+    const { ms, name, events } = lane.owner as Shared;
     // Created only now: an Error's stack costs more than the rest of a successful call.
     const error = new TimeoutError(undefined, { timeoutMs: ms });
     this.abortWork(error);
@@ -254,7 +256,8 @@ class Timeout implements TimeoutPolicy {
   }
 
   #settingsFor(ms: number): Settings {
-    return { shared: { ms, name: this.name, events: this.#events }, lane: new Lane(ms, this.#timer) };
+    const shared: Shared = { ms, name: this.name, events: this.#events };
+    return { shared, lane: new Lane(ms, this.#timer, shared) };
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
@@ -269,8 +272,8 @@ class Timeout implements TimeoutPolicy {
   #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean, rest: Rest | undefined): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
-    const { shared, lane } = this.#settings.at(options?.since);
-    const call = new TimedCall<T>(shared);
+    const { lane } = this.#settings.at(options?.since);
+    const call = new TimedCall<T>();
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
     if (caller !== undefined && canAbort(caller)) call.detach = follow(caller, call);
