@@ -51,6 +51,13 @@ const rows: Array<[string, number]> = [
   ['new AbortController() and its signal', held(() => new AbortController().signal)],
   ['a pending promise, resolvers dropped', held(() => new Promise(noop))],
   [
+    'a pending promise and its resolve function',
+    held(() => {
+      const promise = new Promise(capture);
+      return new Holder(promise, resolveOut, undefined);
+    }),
+  ],
+  [
     'a pending promise and its two resolvers',
     held(() => {
       const promise = new Promise(capture);
