@@ -82,7 +82,13 @@ export function withdrawGate(): void {
   offeredGate = undefined;
 }
 
-/** Clears the offer of `gate` once it settled, so the slot holds nothing that is done. @internal */
+/**
+ * Clears the offer of `gate` once it settled (a gate someone observed or took over), so the slot
+ * holds nothing that is done. A gate nobody took (a retry's later attempt) stays in the slot
+ * until the next offer: one call at most, never more.
+ *
+ * @internal
+ */
 export function settledGate(gate: Gate): void {
   if (offeredGate === gate) withdrawGate();
 }

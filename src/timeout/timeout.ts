@@ -125,15 +125,18 @@ class TimedCall<T> extends Deadline implements SignalOwner, Gate {
     if (this.lane === undefined) return;
     this.lane.remove(this);
     this.detach();
+    const observer = this.observer;
+    if (observer === undefined) {
+      this.resolve(value);
+      return;
+    }
     settledGate(this);
-    if (this.observer !== undefined) {
-      try {
-        this.observer.succeeded(value);
-      } catch (err) {
-        // What a breaker's own reaction would have turned into its rejection.
-        this.#handOn(err);
-        return;
-      }
+    try {
+      observer.succeeded(value);
+    } catch (err) {
+      // What a breaker's own reaction would have turned into its rejection.
+      this.#handOn(err);
+      return;
     }
     this.resolve(value);
   }
@@ -155,11 +158,11 @@ class TimedCall<T> extends Deadline implements SignalOwner, Gate {
 
   /** Rejects the call, or in a pipeline tells the breaker around and lets a retry around take over. */
   #failed(error: unknown): void {
-    settledGate(this);
     if (this.observer === undefined && this.taker === undefined) {
       this.resolve(rejection(error));
       return;
     }
+    settledGate(this);
     let outcome = error;
     try {
       this.observer?.failed(error);
