@@ -20,6 +20,8 @@ type Outcome = 'ok' | 'retryable' | 'permanent' | 'hang' | 'late-ok' | 'sync-ok'
 interface Call {
   readonly schedule: readonly Outcome[];
   readonly gapMs: number;
+  /** The caller aborts this long after the call starts (0: at once, after `execute` returned). */
+  readonly abortAfterMs: number | null;
 }
 
 function parts(clock: FakeClock) {
@@ -62,13 +64,19 @@ function work(schedule: readonly Outcome[], clock: FakeClock, seen: string[]) {
 async function run(policy: Policy, calls: readonly Call[], clock: FakeClock) {
   const answers: string[] = [];
   const seen: string[] = [];
-  for (const { schedule, gapMs } of calls) {
+  for (const { schedule, gapMs, abortAfterMs } of calls) {
     // Time between calls lets an open breaker go half-open, so probes run through the pipeline too.
     await clock.advance(gapMs);
-    const call = policy.execute(work(schedule, clock, seen)).then(
+    const caller = abortAfterMs === null ? undefined : new AbortController();
+    const call = policy.execute(work(schedule, clock, seen), caller && { signal: caller.signal }).then(
       (value) => `value ${String(value)} @${clock.now()}`,
       (err: unknown) => `${(err as Error).name}: ${(err as Error).message} @${clock.now()}`,
     );
+    if (caller !== undefined) {
+      const abort = () => caller.abort(new Error(`caller gave up @${clock.now()}`));
+      if (abortAfterMs === 0) abort();
+      else clock.setTimeout(abort, abortAfterMs as number);
+    }
     await clock.runAll();
     answers.push(await call);
   }
@@ -76,7 +84,11 @@ async function run(policy: Policy, calls: readonly Call[], clock: FakeClock) {
 }
 
 const outcome = fc.constantFrom<Outcome>('ok', 'retryable', 'permanent', 'hang', 'late-ok', 'sync-ok', 'sync-throw');
-const call = fc.record({ schedule: fc.array(outcome, { maxLength: 4 }), gapMs: fc.constantFrom(0, 10, 600) });
+const call = fc.record({
+  schedule: fc.array(outcome, { maxLength: 4 }),
+  gapMs: fc.constantFrom(0, 10, 600),
+  abortAfterMs: fc.constantFrom(null, null, 0, 30, 120),
+});
 
 describe('compose shares one promise between retry, breaker and timeout', () => {
   it('behaves exactly as the same policies nested by hand, for any schedule of outcomes', async () => {
