@@ -5,6 +5,7 @@ import { httpStatusOf, isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE } from '../core/configure.js';
 import { CircuitOpenError, describe, RejectedError, rejectSoon, withoutStack } from '../core/errors.js';
+import { gateOf, IN_PIPELINE, type OutcomeObserver } from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { markOpenedBreaker } from '../core/opened.js';
 import {
@@ -17,7 +18,16 @@ import {
   msOption,
   nameOption,
 } from '../core/options.js';
-import { type ExecuteContext, type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import {
+  type ExecuteContext,
+  type ExecuteOptions,
+  isThenable,
+  type Policy,
+  type Rest,
+  runWork,
+  type Work,
+  workOf,
+} from '../core/policy.js';
 import {
   type SharedBreakerOptions,
   type SharedBreakerStats,
@@ -220,6 +230,8 @@ interface PlainOutcome {
   readonly generation: number;
   readonly onValue: (value: unknown) => unknown;
   readonly onError: (err: unknown) => never;
+  /** The same counting for a call whose gate the breaker observes (core/gate.ts). */
+  readonly observer: OutcomeObserver;
 }
 
 /** The start of a call nobody needed to time (no slow-call rule, no listener): its duration reads 0. */
@@ -315,14 +327,30 @@ class Breaker implements CircuitBreaker {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#execute(fn, options, false, undefined);
+  }
+
+  /** In `compose`: the same call, counted through the gate of a timeout right inside (core/gate.ts). */
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T> {
+    return this.#execute(fn, options, true, rest);
+  }
+
+  #execute<T>(
+    given: Work<T>,
+    options: ExecuteOptions | undefined,
+    pipeline: boolean,
+    rest: Rest | undefined,
+  ): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     // Closed, the common case: no clock read unless something needs a duration. A shared breaker
     // reports on a timer while calls flow and applies the fleet's answers as they arrive.
     if (this.#mode === 'closed' && this.#isolations === 0) {
       this.#shared?.beat();
-      return this.#run(fn, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false);
+      return this.#run(given, options, this.#timed() ? this.#s.clock.now() : UNTIMED, false, pipeline, rest);
     }
+    // Off the common path, the work is one function (a probe may run it after a lease arrives).
+    const fn = workOf(given, rest);
     const now = this.#s.clock.now();
     this.#shared?.tick(now);
     const state = this.#current(now);
@@ -515,16 +543,27 @@ class Breaker implements CircuitBreaker {
     return this.#isTimed;
   }
 
-  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, start: number, probe: boolean): Promise<T> {
+  #run<T>(
+    fn: Work<T>,
+    options: ExecuteOptions | undefined,
+    start: number,
+    probe: boolean,
+    pipeline = false,
+    rest: Rest | undefined = undefined,
+  ): Promise<T> {
     const caller = options?.signal;
-    if (caller !== undefined && canAbort(caller)) return this.#runFollowing(fn, caller, options?.attempt, start, probe);
+    if (caller !== undefined && canAbort(caller)) {
+      return this.#runFollowing(workOf(fn, rest), caller, options?.attempt, start, probe);
+    }
     const generation = this.#generation;
     let result: T | PromiseLike<T>;
     try {
       // The caller's signal goes to the work as it is; without one, a shared signal that never
       // aborts and keeps no listeners stands in for it (not an AbortController per call). Options
       // that already are a context (what compose passes on) are handed over as they are.
-      result = fn(
+      result = runWork(
+        fn,
+        rest,
         caller !== undefined && options?.attempt !== undefined
           ? (options as ExecuteContext)
           : { signal: caller ?? INERT_SIGNAL, attempt: options?.attempt ?? 1 },
@@ -541,8 +580,20 @@ class Breaker implements CircuitBreaker {
     // its handlers are made once per state, not twice per call.
     if (!probe && Number.isNaN(start)) {
       const plain = this.#plainOutcome();
+      // In compose, a timeout right inside settles its gate after telling the breaker: the
+      // caller awaits that one promise, and the breaker adds none of its own.
+      const gate = pipeline ? gateOf(result) : undefined;
+      if (gate?.observe(plain.observer) === true) return result as Promise<T>;
       return Promise.resolve(result).then(plain.onValue as (value: T) => T, plain.onError);
     }
+    return this.#counted(result, generation, start, probe);
+  }
+
+  /**
+   * Counts a timed call or a probe when it settles. A method of its own: closures made in `#run`
+   * would cost an allocation on every call (their captured variables), timed or not.
+   */
+  #counted<T>(result: PromiseLike<T>, generation: number, start: number, probe: boolean): Promise<T> {
     return Promise.resolve(result).then(
       (value) => {
         this.#succeeded(value, generation, start, probe);
@@ -633,6 +684,10 @@ class Breaker implements CircuitBreaker {
         onError: (err) => {
           this.#failed(err, generation, UNTIMED, false, undefined);
           throw err;
+        },
+        observer: {
+          succeeded: (value) => this.#succeeded(value, generation, UNTIMED, false),
+          failed: (err) => this.#failed(err, generation, UNTIMED, false, undefined),
         },
       };
       this.#plain = plain;

@@ -82,7 +82,8 @@ export const INERT_SIGNAL: AbortSignal = (() => {
  * @internal
  */
 export function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal !== undefined && (signal as Owned)[CHILDREN] !== null && signal.aborted;
+  // The shared inert signal is what a pipeline's inner policies see on every call: one compare.
+  return signal !== undefined && signal !== INERT_SIGNAL && (signal as Owned)[CHILDREN] !== null && signal.aborted;
 }
 
 /**
@@ -93,7 +94,7 @@ export function isAborted(signal: AbortSignal | undefined): boolean {
  * @internal
  */
 export function canAbort(signal: AbortSignal): boolean {
-  return (signal as Owned)[CHILDREN] !== null;
+  return signal !== INERT_SIGNAL && (signal as Owned)[CHILDREN] !== null;
 }
 
 /**

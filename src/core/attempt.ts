@@ -10,7 +10,7 @@
  */
 import { abortOwned, abortReason, canAbort, INERT_SIGNAL, isAborted, onAbort, ownedController } from './abort.js';
 import { LazyContext } from './context.js';
-import { type ExecuteContext, isThenable, type Work } from './policy.js';
+import { type ExecuteContext, isThenable, type Rest, runWork, type Work } from './policy.js';
 
 function noop(): void {}
 
@@ -35,6 +35,7 @@ export function runAttempt<T>(
   attempt: number,
   caller: AbortSignal | undefined,
   hidden = false,
+  rest: Rest | undefined = undefined,
 ): Promise<T> {
   if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
   if (caller === undefined || !canAbort(caller)) {
@@ -42,7 +43,11 @@ export function runAttempt<T>(
       // `hidden`: no user code sees this context (compose put a timeout inside), so the shared
       // never-aborting signal does; otherwise the attempt gets one of its own, made if read.
       return Promise.resolve(
-        fn(hidden ? (attempt === 1 ? HIDDEN_FIRST : { signal: INERT_SIGNAL, attempt }) : new LazyContext(attempt)),
+        runWork(
+          fn,
+          rest,
+          hidden ? (attempt === 1 ? HIDDEN_FIRST : { signal: INERT_SIGNAL, attempt }) : new LazyContext(attempt),
+        ),
       );
     } catch (err) {
       return Promise.reject(err);
@@ -59,7 +64,7 @@ export function runAttempt<T>(
   });
   let result: T | PromiseLike<T>;
   try {
-    result = fn({ signal: controller.signal, attempt });
+    result = runWork(fn, rest, { signal: controller.signal, attempt });
   } catch (err) {
     detach();
     return Promise.reject(settled ? abortReason(caller) : err);

@@ -4,6 +4,7 @@
 import { runAttempt } from './attempt.js';
 import { commitAll, currentEpoch, PREPARE_CONFIGURE, prepareConfigure } from './configure.js';
 import { describe } from './errors.js';
+import { IN_PIPELINE, isPipelinePart, type PipelinePart, withdrawGate } from './gate.js';
 
 /** What a policy hands the work it runs. */
 export interface ExecuteContext {
@@ -117,12 +118,30 @@ class Composed implements ComposedPolicy {
   readonly policies: readonly Policy[];
   /** Per level: a retry with a timeout somewhere inside it. */
   readonly #hidden: readonly boolean[];
+  /**
+   * Per level: a built-in policy, called through `IN_PIPELINE` so that the innermost timed call's
+   * promise can serve the levels around it (core/gate.ts).
+   */
+  readonly #parts: readonly boolean[];
+  /**
+   * When every part is built in: the pipeline after the first part, made once, so that a call
+   * runs every level without a closure per level (see {@link runWork}).
+   */
+  readonly #rest: Rest | undefined;
+  readonly #allParts: boolean;
 
   constructor(policies: readonly Policy[]) {
     this.policies = policies;
+    this.#parts = policies.map((policy) => isPipelinePart(policy));
     this.#hidden = policies.map(
       (policy, i) => policy.kind === 'retry' && policies.slice(i + 1).some((inner) => inner.kind === 'timeout'),
     );
+    this.#allParts = this.#parts.every(Boolean);
+    let rest: Rest | undefined;
+    for (let i = policies.length - 1; i >= 1 && this.#allParts; i--) {
+      rest = { policy: policies[i] as Policy & PipelinePart, hidden: this.#hidden[i] === true, next: rest };
+    }
+    this.#rest = rest;
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
@@ -132,10 +151,37 @@ class Composed implements ComposedPolicy {
     // Once anything was reconfigured, every part of this call reads the settings in force now,
     // however long the call runs. Before that there is only one set of settings: no cost.
     const since = options?.since ?? (currentEpoch() === 0 ? undefined : currentEpoch());
-    return first.execute(
-      policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, 1, fn, context, since),
-      this.#hidden[0] === true ? hide(options, since) : since === undefined ? options : pinned(options, since),
-    );
+    if (this.#allParts && since === undefined) {
+      const result = (first as Policy & PipelinePart)[IN_PIPELINE](
+        fn,
+        this.#hidden[0] === true ? hide(options, undefined) : options,
+        this.#rest,
+      );
+      withdrawGate();
+      return result;
+    }
+    return this.#nested(fn, options, since);
+  }
+
+  /**
+   * A call through parts of other kinds, or pinned to an epoch: one closure per inner level. (A
+   * method of its own: the closures' variables would otherwise cost an allocation on every call.)
+   */
+  #nested<T>(fn: Work<T>, options: ExecuteOptions | undefined, since: number | undefined): Promise<T> {
+    const policies = this.policies;
+    const first = policies[0] as Policy;
+    const parts = this.#parts;
+    const work: Work<T> =
+      policies.length === 1 ? fn : (context) => nest(policies, this.#hidden, parts, 1, fn, context, since);
+    const opts =
+      this.#hidden[0] === true ? hide(options, since) : since === undefined ? options : pinned(options, since);
+    const result =
+      parts[0] === true
+        ? (first as Policy & PipelinePart)[IN_PIPELINE](work, opts, undefined)
+        : first.execute(work, opts);
+    // The promise leaves compose here: nothing outside may take it over.
+    withdrawGate();
+    return result;
   }
 
   configure(settingsByName: Readonly<Record<string, unknown>>): void {
@@ -181,6 +227,7 @@ class Composed implements ComposedPolicy {
 function nest<T>(
   policies: readonly Policy[],
   hidden: readonly boolean[],
+  parts: readonly boolean[],
   index: number,
   fn: Work<T>,
   context: ExecuteContext,
@@ -188,9 +235,42 @@ function nest<T>(
 ): Promise<T> {
   const policy = policies[index] as Policy;
   const work: Work<T> =
-    index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, index + 1, fn, inner, since);
-  if (hidden[index] === true) return policy.execute(work, hide(context, since));
-  return policy.execute(work, since === undefined ? context : pinned(context, since));
+    index === policies.length - 1 ? fn : (inner) => nest(policies, hidden, parts, index + 1, fn, inner, since);
+  const options =
+    hidden[index] === true ? hide(context, since) : since === undefined ? context : pinned(context, since);
+  if (parts[index] === true) return (policy as Policy & PipelinePart)[IN_PIPELINE](work, options, undefined);
+  // A policy of another kind may keep or pass on what it got: no gate goes through it.
+  const result = policy.execute(work, options);
+  withdrawGate();
+  return result;
+}
+
+/**
+ * The rest of a pipeline after one part, when every part is built in: prebuilt by compose.
+ *
+ * @internal
+ */
+export interface Rest {
+  readonly policy: Policy & PipelinePart;
+  /** A retry with a timeout further in (see `SIGNAL_HIDDEN`). */
+  readonly hidden: boolean;
+  readonly next: Rest | undefined;
+}
+
+/**
+ * Runs a pipeline part's work: the rest of the pipeline around `fn` (the next part, called with
+ * the context this part hands its work), or `fn` itself at the end.
+ *
+ * @internal
+ */
+export function runWork<T>(fn: Work<T>, rest: Rest | undefined, context: ExecuteContext): T | PromiseLike<T> {
+  if (rest === undefined) return fn(context);
+  return rest.policy[IN_PIPELINE](fn, rest.hidden ? hide(context, undefined) : context, rest.next);
+}
+
+/** A part's work as one function, for a part that keeps it or calls it later. @internal */
+export function workOf<T>(fn: Work<T>, rest: Rest | undefined): Work<T> {
+  return rest === undefined ? fn : (context) => runWork(fn, rest, context);
 }
 
 /** The options of a part of a call pinned to the settings of epoch `since`. */

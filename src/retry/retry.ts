@@ -6,6 +6,7 @@ import { isRetryable } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { describe, RejectedError } from '../core/errors.js';
+import { type FailureTaker, gateOf, IN_PIPELINE } from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { openedBreaker } from '../core/opened.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, nameOption } from '../core/options.js';
@@ -13,8 +14,10 @@ import {
   type ExecuteOptions,
   type HiddenSignalOptions,
   type Policy,
+  type Rest,
   SIGNAL_HIDDEN,
   type Work,
+  workOf,
 } from '../core/policy.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import { sleep } from '../core/sleep.js';
@@ -166,6 +169,41 @@ interface Settings {
   readonly random: () => number;
 }
 
+const RETRY_AFTER_FIRST: unique symbol = Symbol('bulwark.retryAfterFirst') as never;
+
+/**
+ * What a retry in compose leaves with the timed call inside it: everything its further attempts
+ * need, in one object (a closure over the same would cost its scope as well).
+ */
+class FirstFailure<T> implements FailureTaker {
+  readonly #retry: Retry;
+  readonly #s: Settings;
+  readonly #given: Work<T>;
+  readonly #rest: Rest | undefined;
+  readonly #caller: AbortSignal | undefined;
+  readonly #startedAt: number;
+
+  constructor(
+    retry: Retry,
+    s: Settings,
+    given: Work<T>,
+    rest: Rest | undefined,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+  ) {
+    this.#retry = retry;
+    this.#s = s;
+    this.#given = given;
+    this.#rest = rest;
+    this.#caller = caller;
+    this.#startedAt = startedAt;
+  }
+
+  takeOver(error: unknown): Promise<T> {
+    return this.#retry[RETRY_AFTER_FIRST](this.#s, this.#given, this.#rest, this.#caller, this.#startedAt, error);
+  }
+}
+
 class Retry implements RetryPolicy {
   readonly kind = 'retry' as const;
   readonly #settings: SettingsHistory<Settings>;
@@ -207,6 +245,20 @@ class Retry implements RetryPolicy {
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#execute(fn, options, false, undefined);
+  }
+
+  /** In `compose`: the same call; a gate from right inside takes the first failure over (core/gate.ts). */
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T> {
+    return this.#execute(fn, options, true, rest);
+  }
+
+  #execute<T>(
+    given: Work<T>,
+    options: ExecuteOptions | undefined,
+    pipeline: boolean,
+    rest: Rest | undefined,
+  ): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
     const s = this.#settings.at(options?.since);
@@ -219,16 +271,41 @@ class Retry implements RetryPolicy {
         : Number.NaN;
     // The first attempt runs here, not in p-retry: the success path then costs one call, and
     // p-retry only takes over once something failed.
-    const first = runAttempt(fn, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN]);
+    const first = runAttempt(given, 1, caller, (options as HiddenSignalOptions | undefined)?.[SIGNAL_HIDDEN], rest);
     const { isResultFailure } = s;
     // The common case: nobody listens and no value can fail, so no success handler and no clock
-    // read; one closure per call, for the failure. (A listener that subscribes while the call
-    // runs hears from the next call on.)
+    // read. (A listener that subscribes while the call runs hears from the next call on.)
     if (isResultFailure === undefined && !this.#events.listening('success')) {
-      return first.then(undefined, (error: unknown) =>
-        this.#retryAfterFirst(s, fn, caller, carry(error), Number.isNaN(startedAt) ? s.clock.now() : startedAt),
-      );
+      // In compose, the timed call right inside hands its first failure here and its promise
+      // follows the retries: the caller awaits that one promise, and the retry adds none.
+      const gate = pipeline ? gateOf(first) : undefined;
+      if (gate?.takeFailure(new FirstFailure(this, s, given, rest, caller, startedAt)) === true) return first;
+      return this.#onFirstFailure(first, s, given, rest, caller, startedAt);
     }
+    return this.#onFirstOutcome(first, s, workOf(given, rest), caller, startedAt, isResultFailure);
+  }
+
+  /** Retries once the first attempt failed (the common case outside compose: one closure). */
+  #onFirstFailure<T>(
+    first: Promise<T>,
+    s: Settings,
+    given: Work<T>,
+    rest: Rest | undefined,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+  ): Promise<T> {
+    return first.then(undefined, (error: unknown) => this[RETRY_AFTER_FIRST](s, given, rest, caller, startedAt, error));
+  }
+
+  /** Retries once the first attempt failed or returned a refused value; reports a first success. */
+  #onFirstOutcome<T>(
+    first: Promise<T>,
+    s: Settings,
+    fn: Work<T>,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+    isResultFailure: ((value: unknown) => boolean) | undefined,
+  ): Promise<T> {
     const since = (): number => (Number.isNaN(startedAt) ? s.clock.now() : startedAt);
     const retryAfterFirst = (error: unknown): Promise<T> => this.#retryAfterFirst(s, fn, caller, carry(error), since());
     return first.then((value) => {
@@ -240,6 +317,24 @@ class Retry implements RetryPolicy {
       }
       return value;
     }, retryAfterFirst);
+  }
+
+  /** The retries after a first failure (the work as one function is made only now). @internal */
+  [RETRY_AFTER_FIRST]<T>(
+    s: Settings,
+    given: Work<T>,
+    rest: Rest | undefined,
+    caller: AbortSignal | undefined,
+    startedAt: number,
+    error: unknown,
+  ): Promise<T> {
+    return this.#retryAfterFirst(
+      s,
+      workOf(given, rest),
+      caller,
+      carry(error),
+      Number.isNaN(startedAt) ? s.clock.now() : startedAt,
+    );
   }
 
   async #retryAfterFirst<T>(

@@ -22,8 +22,8 @@ export abstract class Deadline {
   prev: Deadline | undefined = undefined;
   next: Deadline | undefined = undefined;
 
-  /** Time ran out. Called once, after the deadline left its lane. */
-  abstract expire(): void;
+  /** Time ran out. Called once, after the deadline left `lane`. */
+  abstract expire(lane: Lane): void;
 }
 
 /**
@@ -33,14 +33,17 @@ export abstract class Deadline {
  */
 export class Lane {
   readonly ms: number;
+  /** What the deadlines of this lane share (the policy's settings): held here, not by each. */
+  readonly owner: unknown;
   readonly #timer: ClockTimer;
   head: Deadline | undefined = undefined;
   tail: Deadline | undefined = undefined;
   /** Listed among its timer's lanes (it stays listed while empty until the timer next looks). */
   listed = false;
 
-  constructor(ms: number, timer: ClockTimer) {
+  constructor(ms: number, timer: ClockTimer, owner?: unknown) {
     this.ms = ms;
+    this.owner = owner;
     this.#timer = timer;
   }
 
@@ -161,7 +164,7 @@ export class ClockTimer {
       for (let lane = this.#earliest(); lane?.head !== undefined && lane.head.at <= now; lane = this.#earliest()) {
         const due = lane.head;
         lane.remove(due);
-        due.expire();
+        due.expire(lane);
       }
     } finally {
       this.#firing = false;

@@ -1,12 +1,20 @@
-import { abortOwned, abortReason, isAborted, onAbort, ownedController } from '../core/abort.js';
+import { abortOwned, abortReason, canAbort, isAborted, onAbort, ownedController } from '../core/abort.js';
 import { ignoreLate } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import { type Configurable, configureOne, PREPARE_CONFIGURE, SettingsHistory } from '../core/configure.js';
 import { LazyContext, type SignalOwner } from '../core/context.js';
 import { describe, TimeoutError } from '../core/errors.js';
+import {
+  type FailureTaker,
+  type Gate,
+  IN_PIPELINE,
+  type OutcomeObserver,
+  offerGate,
+  settledGate,
+} from '../core/gate.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, msOption, nameOption } from '../core/options.js';
-import { type ExecuteOptions, isThenable, type Policy, type Work } from '../core/policy.js';
+import { type ExecuteOptions, isThenable, type Policy, type Rest, runWork, type Work } from '../core/policy.js';
 import { type ClockTimer, clockTimer, Deadline, Lane } from './deadlines.js';
 
 /** Options of {@link timeout}. */
@@ -57,8 +65,13 @@ interface Shared {
 
 function noop(): void {}
 
-/** `TimedCall.abortedWith` of a call whose work was not aborted. */
-const NOT_ABORTED: unique symbol = Symbol('bulwark.timeout.notAborted') as never;
+/** Why a call's work was aborted before it read its signal (the signal made later gets it). */
+class AbortedBeforeRead {
+  readonly reason: unknown;
+  constructor(reason: unknown) {
+    this.reason = reason;
+  }
+}
 
 /**
  * One call in flight: its place in the clock's deadline queue and what settles it. Whichever
@@ -67,38 +80,64 @@ const NOT_ABORTED: unique symbol = Symbol('bulwark.timeout.notAborted') as never
  * reads it (`workSignal`); aborted before that, the call keeps the reason, and a later read gets
  * a signal already aborted with it.
  */
-class TimedCall<T> extends Deadline implements SignalOwner {
-  readonly shared: Shared;
-  /** The controller of the work's signal, once the work read it. */
-  controller: AbortController | undefined = undefined;
-  /** Why the work was aborted before it read its signal. */
-  abortedWith: unknown = NOT_ABORTED;
+class TimedCall<T> extends Deadline implements SignalOwner, Gate {
+  /**
+   * The work's signal: its controller once the work read it, or why the work was aborted before
+   * it did (one field for both: a call in flight holds as little as it can).
+   */
+  work: AbortController | AbortedBeforeRead | undefined = undefined;
   resolve: (value: T) => void = noop;
-  reject: (reason: unknown) => void = noop;
   /** Stops following the caller's signal (a no-op without one). */
   detach: () => void = noop;
-
-  constructor(shared: Shared) {
-    super();
-    this.shared = shared;
-  }
+  /** In a pipeline: the breaker around, told of the outcome before the call settles. */
+  observer: OutcomeObserver | undefined = undefined;
+  /** In a pipeline: the retry around, which takes a failure over. */
+  taker: FailureTaker | undefined = undefined;
 
   workSignal(): AbortSignal {
+    const before = this.work;
     const controller = ownedController();
-    this.controller = controller;
-    if (this.abortedWith !== NOT_ABORTED) abortOwned(controller, this.abortedWith);
+    this.work = controller;
+    if (before instanceof AbortedBeforeRead) abortOwned(controller, before.reason);
     return controller.signal;
   }
 
   abortWork(reason: unknown): void {
-    if (this.controller !== undefined) abortOwned(this.controller, reason);
-    else if (this.abortedWith === NOT_ABORTED) this.abortedWith = reason;
+    const work = this.work;
+    if (work === undefined) this.work = new AbortedBeforeRead(reason);
+    else if (!(work instanceof AbortedBeforeRead)) abortOwned(work, reason);
+  }
+
+  observe(observer: OutcomeObserver): boolean {
+    // An observer sees the outcome of this attempt: it must sit inside any retry that took over.
+    if (this.observer !== undefined || this.taker !== undefined || this.lane === undefined) return false;
+    this.observer = observer;
+    return true;
+  }
+
+  takeFailure(taker: FailureTaker): boolean {
+    if (this.taker !== undefined || this.lane === undefined) return false;
+    this.taker = taker;
+    return true;
   }
 
   fulfil(value: T): void {
     if (this.lane === undefined) return;
     this.lane.remove(this);
     this.detach();
+    const observer = this.observer;
+    if (observer === undefined) {
+      this.resolve(value);
+      return;
+    }
+    settledGate(this);
+    try {
+      observer.succeeded(value);
+    } catch (err) {
+      // What a breaker's own reaction would have turned into its rejection.
+      this.#handOn(err);
+      return;
+    }
     this.resolve(value);
   }
 
@@ -106,7 +145,7 @@ class TimedCall<T> extends Deadline implements SignalOwner {
     if (this.lane === undefined) return;
     this.lane.remove(this);
     this.detach();
-    this.reject(error);
+    this.#failed(error);
   }
 
   /** Reaches the work at once, even during its synchronous part; settles the call if it waits. */
@@ -114,17 +153,46 @@ class TimedCall<T> extends Deadline implements SignalOwner {
     this.abortWork(reason);
     if (this.lane === undefined) return;
     this.lane.remove(this);
-    this.reject(reason);
+    this.#failed(reason);
   }
 
-  expire(): void {
+  /** Rejects the call, or in a pipeline tells the breaker around and lets a retry around take over. */
+  #failed(error: unknown): void {
+    if (this.observer === undefined && this.taker === undefined) {
+      this.resolve(rejection(error));
+      return;
+    }
+    settledGate(this);
+    let outcome = error;
+    try {
+      this.observer?.failed(error);
+    } catch (err) {
+      outcome = err;
+    }
+    this.#handOn(outcome);
+  }
+
+  #handOn(error: unknown): void {
+    const taker = this.taker;
+    if (taker === undefined) {
+      this.resolve(rejection(error));
+      return;
+    }
+    try {
+      this.resolve(taker.takeOver(error) as T);
+    } catch (err) {
+      this.resolve(rejection(err));
+    }
+  }
+
+  expire(lane: Lane): void {
     this.detach();
-    const { ms, name, events } = this.shared;
+    const { ms, name, events } = lane.owner as Shared;
     // Created only now: an Error's stack costs more than the rest of a successful call.
     const error = new TimeoutError(undefined, { timeoutMs: ms });
     this.abortWork(error);
     if (events.listening('timeout')) events.emit('timeout', { name, ms });
-    this.reject(error);
+    this.#failed(error);
   }
 }
 
@@ -134,11 +202,38 @@ class TimedCall<T> extends Deadline implements SignalOwner {
  */
 let capturing: TimedCall<unknown> | undefined;
 type Executor<T> = (resolve: (value: T) => void, reject: (reason: unknown) => void) => void;
-function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+function capture(resolve: (value: unknown) => void): void {
   const call = capturing as TimedCall<unknown>;
   capturing = undefined;
   call.resolve = resolve;
-  call.reject = reject;
+}
+
+/**
+ * Follows the caller's signal. A function of its own: a closure made in `execute` would cost an
+ * allocation on every call (its captured variables), even on calls without a caller.
+ */
+function follow<T>(caller: AbortSignal, call: TimedCall<T>): () => void {
+  return onAbort(caller, (reason) => call.callerAborted(reason));
+}
+
+/**
+ * A thenable that rejects: resolving a call's promise with it rejects the promise. A call keeps
+ * only its `resolve` (the promise's `reject` is a second function, about 70 B per call in flight),
+ * and a call rejects only on the slow paths (deadline, failure, caller's abort), where one small
+ * object and a microtask more cost nothing that matters.
+ */
+class Rejection {
+  readonly #reason: unknown;
+  constructor(reason: unknown) {
+    this.#reason = reason;
+  }
+  // biome-ignore lint/suspicious/noThenProperty: a thenable is the point
+  then(_: unknown, reject: (reason: unknown) => void): void {
+    reject(this.#reason);
+  }
+}
+function rejection<T>(reason: unknown): T {
+  return new Rejection(reason) as never;
 }
 
 /** The settings of one epoch: a new limit is a new lane, and calls in flight stay in theirs. */
@@ -182,27 +277,37 @@ class Timeout implements TimeoutPolicy {
   }
 
   #settingsFor(ms: number): Settings {
-    return { shared: { ms, name: this.name, events: this.#events }, lane: new Lane(ms, this.#timer) };
+    const shared: Shared = { ms, name: this.name, events: this.#events };
+    return { shared, lane: new Lane(ms, this.#timer, shared) };
   }
 
   execute<T>(fn: Work<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#run(fn, options, false, undefined);
+  }
+
+  /** In `compose`: the same call, whose promise is left on offer to the policy around (core/gate.ts). */
+  [IN_PIPELINE]<T>(fn: Work<T>, options: ExecuteOptions | undefined, rest: Rest | undefined): Promise<T> {
+    return this.#run(fn, options, true, rest);
+  }
+
+  #run<T>(fn: Work<T>, options: ExecuteOptions | undefined, pipeline: boolean, rest: Rest | undefined): Promise<T> {
     const caller = options?.signal;
     if (isAborted(caller)) return Promise.reject(abortReason(caller as AbortSignal));
-    const { shared, lane } = this.#settings.at(options?.since);
-    const call = new TimedCall<T>(shared);
+    const { lane } = this.#settings.at(options?.since);
+    const call = new TimedCall<T>();
     // Followed from before the work starts: an abort during its synchronous part reaches its
     // signal at once, and the call rejects with the caller's reason (docs/core.md).
-    if (caller !== undefined) call.detach = onAbort(caller, (reason) => call.callerAborted(reason));
+    if (caller !== undefined && canAbort(caller)) call.detach = follow(caller, call);
     let result: T | PromiseLike<T>;
     try {
-      result = fn(new LazyContext(options?.attempt ?? 1, call));
+      result = runWork(fn, rest, new LazyContext(options?.attempt ?? 1, call));
     } catch (err) {
       call.detach();
       return Promise.reject(caller?.aborted ? abortReason(caller) : err);
     }
-    if (caller?.aborted) {
+    if (isAborted(caller)) {
       ignoreLate(result);
-      return Promise.reject(abortReason(caller));
+      return Promise.reject(abortReason(caller as AbortSignal));
     }
     // Work that finished synchronously cannot be late: no deadline, no race.
     if (!isThenable(result)) {
@@ -215,6 +320,7 @@ class Timeout implements TimeoutPolicy {
     // Bound methods: two objects held while the call is in flight, where two closures and the
     // scope they share are three (about 50 bytes more per call, the same time).
     result.then(call.fulfil.bind(call), call.fail.bind(call));
+    if (pipeline) offerGate(promise, call);
     return promise;
   }
 }
