@@ -2,7 +2,6 @@
  * Request ids: a well-formed incoming id is kept, anything else is replaced by a new one; the id
  * goes back on the response and into every log line written while the request is handled.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import type { Context, Next } from 'hono';
@@ -11,14 +10,16 @@ import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/opti
 import { type LogContext, logContext } from '../logger/context.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
+import { addOnHead, headerAdder } from './head.js';
 import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { nodeBindings, unencapsulated } from './respond.js';
+import { batchedUuid } from './uuid.js';
 
 /** Options of {@link requestId}. */
 export interface RequestIdOptions {
   /** The header read from the request and set on the response (default `'x-request-id'`). */
   readonly header?: string | undefined;
-  /** Makes a new id (default `crypto.randomUUID`); its result must be well-formed too. */
+  /** Makes a new id (default: a random UUID, version 4, as `crypto.randomUUID` makes); its result must be well-formed too. */
   readonly generate?: (() => string) | undefined;
 }
 
@@ -69,7 +70,7 @@ function idSettings(options: RequestIdOptions | undefined): IdSettings {
       `${where}: option "header" must be an HTTP header name like "x-request-id"; got ${describe(header)}`,
     );
   }
-  const generate = functionOption<() => string>(where, 'generate', options?.generate, '() => string') ?? randomUUID;
+  const generate = functionOption<() => string>(where, 'generate', options?.generate, '() => string') ?? batchedUuid;
   return { header: header.toLowerCase(), generate };
 }
 
@@ -80,9 +81,13 @@ class RequestIds implements RequestIdMiddleware {
   readonly fastify: FastifyPlugin;
   readonly hono: HonoMiddleware;
 
+  /** The response's writeHead that adds the id. */
+  readonly #writeHead: ServerResponse['writeHead'];
+
   constructor(settings: IdSettings) {
     this.header = settings.header;
     this.#generate = settings.generate;
+    this.#writeHead = headerAdder(settings.header);
     this.express = (req, res, next) => {
       const id = this.#assign(req, res);
       logContext.run(contextOf(id), next);
@@ -123,11 +128,12 @@ class RequestIds implements RequestIdMiddleware {
     };
   }
 
-  /** Gives `req` its id and sets it on `res`; returns the id as log lines show it. */
+  /** Gives `req` its id and has `res` send it with its head; returns the id as log lines show it. */
   #assign(req: IncomingMessage, res: ServerResponse): string {
     const id = this.#identify(req);
-    // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
-    res.setHeader(this.header, id);
+    // Added as the head is written (see head.ts), so every answer carries it: the handler's, a
+    // deadline's, a refusal's, a problem's, a stream's.
+    addOnHead(res, this.#writeHead, id);
     return this.#logged(id, req);
   }
 
@@ -137,8 +143,8 @@ class RequestIds implements RequestIdMiddleware {
     let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
     if (id === undefined) {
       id = this.#generate();
-      // crypto.randomUUID's ids are well-formed by construction: only a user's generator is checked.
-      if (this.#generate !== randomUUID && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
+      // bulwark's UUIDs are well-formed by construction: only a user's generator is checked.
+      if (this.#generate !== batchedUuid && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
         throw new TypeError(
           `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
         );
@@ -156,8 +162,10 @@ class RequestIds implements RequestIdMiddleware {
 
 /**
  * Gives each request an id: a well-formed one from the `header` of the request (1 to 128
- * characters of letters, digits and `-_.:+/=@~`), else a new UUID. The id is set on the response
- * at once and every log line bulwark's logger writes while the request is handled carries it as
+ * characters of letters, digits and `-_.:+/=@~`), else a new UUID. The id goes into the response's
+ * head as it is written, whoever writes it (the handler, `end()` alone, a deadline, a refusal, a
+ * problem body, a stream), unless the handler set that header itself; read it with
+ * {@link requestIdOf}, not `res.getHeader`. Every log line bulwark's logger writes while the request is handled carries it as
  * `requestId` (as `withLogContext` does; a client's id is redacted there if it looks like a secret). Install it first, so the other parts' log lines and
  * answers carry it too.
  *

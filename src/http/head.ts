@@ -1,0 +1,87 @@
+/**
+ * Adding one header to a node:http response as its head is written, instead of up front with
+ * `setHeader`. node:http writes the head straight from the headers given to `writeHead`, unless a
+ * header was set before with `setHeader`: then it merges them in one by one, validating each
+ * again, and builds the head from the merged set. A header set up front sent every response of
+ * a plain `res.writeHead(200, headers)` handler down that path. Every head is written by
+ * `writeHead`: `end()`, `write()` and `flushHeaders()` without it call `this.writeHead(statusCode)`.
+ */
+import type { ServerResponse } from 'node:http';
+
+type WriteHead = ServerResponse['writeHead'];
+type Headers = Record<string, unknown> | readonly unknown[];
+/** writeHead as node:http calls it: status, then a reason or headers, then headers. */
+type AnyWriteHead = (this: ServerResponse, status: number, reason?: unknown, headers?: unknown) => ServerResponse;
+/** The value to add, and a writeHead the response had as its own before ours, if any. */
+const VALUE: unique symbol = Symbol('bulwark.http.head.value');
+const PREVIOUS: unique symbol = Symbol('bulwark.http.head.previous');
+type Adding = ServerResponse & { [VALUE]?: string; [PREVIOUS]?: WriteHead };
+
+/** True when `name` is `lower` in any case; `lower` is lower-case. */
+function sameName(name: unknown, lower: string): boolean {
+  return typeof name === 'string' && name.length === lower.length && name.toLowerCase() === lower;
+}
+
+/**
+ * The headers given to writeHead with `name: value` added, unless they have `name` already (theirs
+ * wins, as it did over a header set up front). A copy: the caller's object or array may be shared.
+ */
+function withHeader(headers: Headers, name: string, value: string): Headers {
+  if (Array.isArray(headers)) {
+    // [[name, value], ...] or [name, value, name, value, ...], as node:http takes them.
+    const pairs = headers.length > 0 && Array.isArray(headers[0]);
+    const step = pairs ? 1 : 2;
+    for (let i = 0; i < headers.length; i += step) {
+      if (sameName(pairs ? (headers[i] as readonly unknown[])[0] : headers[i], name)) return headers;
+    }
+    return pairs ? [[name, value], ...headers] : [name, value, ...headers];
+  }
+  // A flat array, which node:http takes as it does an object and reads without a for-in.
+  const flat: unknown[] = [name, value];
+  const record = headers as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (sameName(key, name)) return headers;
+    // node:http's merge skips an empty name; so does this.
+    if (key !== '') flat.push(key, record[key]);
+  }
+  return flat;
+}
+
+/**
+ * A `writeHead` for responses that adds `name` (lower-case) with the value given to
+ * {@link addOnHead}. One function for every response: the value rides on the response.
+ * @internal
+ */
+export function headerAdder(name: string): WriteHead {
+  return function writeHead(this: Adding, status: number, reason?: unknown, headers?: unknown) {
+    const write = (this[PREVIOUS] ?? (Object.getPrototypeOf(this) as ServerResponse).writeHead) as AnyWriteHead;
+    const value = this[VALUE];
+    // A header the handler set itself wins, as it did when ours was set first.
+    if (value === undefined || this.hasHeader(name)) {
+      return write.call(this, status, reason, headers);
+    }
+    if (typeof reason !== 'string') {
+      headers ??= reason;
+      reason = undefined;
+    }
+    if (headers === undefined || headers === null) {
+      // end() or write() alone, or writeHead(status): nothing to merge into.
+      this.setHeader(name, value);
+      return write.call(this, status, reason, headers);
+    }
+    return write.call(this, status, reason, withHeader(headers as Headers, name, value));
+  } as WriteHead;
+}
+
+/**
+ * Makes `res` send `value` under the name `adder` was made for, as its head is written. Nothing
+ * on node's prototypes changes: `res` gets its own `writeHead`.
+ * @internal
+ */
+export function addOnHead(res: ServerResponse, adder: WriteHead, value: string): void {
+  const adding = res as Adding;
+  adding[VALUE] = value;
+  // Another middleware's own writeHead stays in the chain, after ours.
+  if (Object.hasOwn(res, 'writeHead') && res.writeHead !== adder) adding[PREVIOUS] = res.writeHead;
+  res.writeHead = adder;
+}
