@@ -10,6 +10,7 @@ import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, msOption } from '../core/options.js';
 import { abortPending, DeadlineQueue, type Pending, pendingOf, signalOf } from './deadline-queue.js';
+import { headerOf } from './headers.js';
 import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { PROBLEM_JSON_TYPE, type ProblemKind, problemDocument, problemSettings } from './problem.js';
 import {
@@ -85,8 +86,8 @@ export function incomingOf(carrier: unknown): IncomingMessage | undefined {
 }
 
 function streaming(req: IncomingMessage): boolean {
-  if (req.headers.upgrade !== undefined) return true;
-  const accept = req.headers.accept;
+  if (headerOf(req, 'upgrade') !== undefined) return true;
+  const accept = headerOf(req, 'accept');
   return accept?.includes('text/event-stream') === true;
 }
 

@@ -11,6 +11,7 @@ import { type LogContext, logContext } from '../logger/context.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
 import { addOnHead, headerAdder } from './head.js';
+import { headerOf } from './headers.js';
 import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { nodeBindings, unencapsulated } from './respond.js';
 import { batchedUuid } from './uuid.js';
@@ -139,8 +140,8 @@ class RequestIds implements RequestIdMiddleware {
 
   /** The request's id: a well-formed one it came with, else a new one; kept on `req`. */
   #identify(req: IncomingMessage): string {
-    const given = req.headers[this.header];
-    let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
+    const given = headerOf(req, this.header);
+    let id = given !== undefined && WELL_FORMED.test(given) ? given : undefined;
     if (id === undefined) {
       id = this.#generate();
       // bulwark's UUIDs are well-formed by construction: only a user's generator is checked.
@@ -156,7 +157,7 @@ class RequestIds implements RequestIdMiddleware {
 
   /** The id as log lines show it: the client's id goes back as it came, but what looks like a secret is censored in the logs. */
   #logged(id: string, req: IncomingMessage): string {
-    return id === req.headers[this.header] ? clientIdRedactor().redactString(id) : id;
+    return id === headerOf(req, this.header) ? clientIdRedactor().redactString(id) : id;
   }
 }
 

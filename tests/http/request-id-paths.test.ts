@@ -195,9 +195,13 @@ describe.each(['node', 'express'] as const)('the request id on every response pa
     expect(Object.keys(sharedHeaders)).toEqual(['content-type']);
   });
 
-  it('replaces a malformed incoming id', async () => {
+  it('replaces a malformed incoming id, and one sent twice; reads the name in any case', async () => {
     const res = await get(port, '/object', { headers: { 'x-request-id': 'a b"}\t{' } });
     expect(res.headers['x-request-id']).toMatch(UUID);
+    const twice = await get(port, '/object', { headers: { 'x-request-id': ['dup-1', 'dup-2'] as never } });
+    expect(twice.headers['x-request-id']).toMatch(UUID);
+    const upper = await get(port, '/object', { headers: { 'X-REQUEST-ID': 'upper-1' } });
+    expect(upper.headers['x-request-id']).toBe('upper-1');
   });
 
   it.each([
