@@ -29,7 +29,9 @@ const helloSet = (_req: IncomingMessage, res: ServerResponse) => {
 function parts() {
   return {
     ids: requestId(),
-    shedder: loadShedder(),
+    // A limit this process never reaches: its work per request is the same, and a refusal (a
+    // response of another length) would leave the client below counting bytes forever.
+    shedder: loadShedder({ maxEventLoopDelayMs: 60_000 }),
     deadline: requestDeadline({ ms: 10_000 }),
     problems: problemHandler(),
   };
