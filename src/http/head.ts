@@ -37,13 +37,21 @@ function withHeader(headers: Headers, name: string, value: string): Headers {
     return pairs ? [[name, value], ...headers] : [name, value, ...headers];
   }
   // A flat array, which node:http takes as it does an object and reads without a for-in.
-  const flat: unknown[] = [name, value];
   const record = headers as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  const keys = Object.keys(record);
+  // Made at its size: grown from two by push, it was copied once more per response.
+  const flat: unknown[] = new Array(2 + 2 * keys.length);
+  flat[0] = name;
+  flat[1] = value;
+  let at = 2;
+  for (const key of keys) {
     if (sameName(key, name)) return headers;
     // node:http's merge skips an empty name; so does this.
-    if (key !== '') flat.push(key, record[key]);
+    if (key === '') continue;
+    flat[at++] = key;
+    flat[at++] = record[key];
   }
+  flat.length = at;
   return flat;
 }
 
