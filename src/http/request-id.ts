@@ -97,9 +97,9 @@ class RequestIds implements RequestIdMiddleware {
       instance.addHook('onRequest', (request, reply, next) => {
         // Through the reply, not reply.raw.setHeader: fastify then writes the head from one object,
         // where a header set on the raw response sends node:http down its slower merging path.
-        const id = this.#identify(request.raw);
-        reply.header(this.header, id);
-        const context = contextOf(this.#logged(id, request.raw));
+        const logged = this.#identify(request.raw);
+        reply.header(this.header, (request.raw as IncomingMessage & Carrying)[ID]);
+        const context = contextOf(logged);
         (request.raw as IncomingMessage & Carrying)[CONTEXT] = context;
         logContext.run(context, next);
       });
@@ -131,33 +131,33 @@ class RequestIds implements RequestIdMiddleware {
 
   /** Gives `req` its id and has `res` send it with its head; returns the id as log lines show it. */
   #assign(req: IncomingMessage, res: ServerResponse): string {
-    const id = this.#identify(req);
+    const logged = this.#identify(req);
     // Added as the head is written (see head.ts), so every answer carries it: the handler's, a
     // deadline's, a refusal's, a problem's, a stream's.
-    addOnHead(res, this.#writeHead, id);
-    return this.#logged(id, req);
+    addOnHead(res, this.#writeHead, (req as IncomingMessage & Carrying)[ID] as string);
+    return logged;
   }
 
-  /** The request's id: a well-formed one it came with, else a new one; kept on `req`. */
+  /**
+   * Gives `req` its id (a well-formed one it came with, else a new one; kept on `req`, see
+   * {@link requestIdOf}) and returns it as log lines show it: the client's id goes back as it
+   * came, but what looks like a secret is censored in the logs.
+   */
   #identify(req: IncomingMessage): string {
     const given = headerOf(req, this.header);
-    let id = given !== undefined && WELL_FORMED.test(given) ? given : undefined;
-    if (id === undefined) {
-      id = this.#generate();
-      // bulwark's UUIDs are well-formed by construction: only a user's generator is checked.
-      if (this.#generate !== batchedUuid && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
-        throw new TypeError(
-          `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
-        );
-      }
+    if (given !== undefined && WELL_FORMED.test(given)) {
+      (req as IncomingMessage & Carrying)[ID] = given;
+      return clientIdRedactor().redactString(given);
+    }
+    const id = this.#generate();
+    // bulwark's UUIDs are well-formed by construction: only a user's generator is checked.
+    if (this.#generate !== batchedUuid && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
+      throw new TypeError(
+        `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
+      );
     }
     (req as IncomingMessage & Carrying)[ID] = id;
     return id;
-  }
-
-  /** The id as log lines show it: the client's id goes back as it came, but what looks like a secret is censored in the logs. */
-  #logged(id: string, req: IncomingMessage): string {
-    return id === headerOf(req, this.header) ? clientIdRedactor().redactString(id) : id;
   }
 }
 
