@@ -12,10 +12,6 @@ type WriteHead = ServerResponse['writeHead'];
 type Headers = Record<string, unknown> | readonly unknown[];
 /** writeHead as node:http calls it: status, then a reason or headers, then headers. */
 type AnyWriteHead = (this: ServerResponse, status: number, reason?: unknown, headers?: unknown) => ServerResponse;
-/** The value to add, and a writeHead the response had as its own before ours, if any. */
-const VALUE: unique symbol = Symbol('bulwark.http.head.value');
-const PREVIOUS: unique symbol = Symbol('bulwark.http.head.previous');
-type Adding = ServerResponse & { [VALUE]?: string; [PREVIOUS]?: WriteHead };
 
 /** True when `name` is `lower` in any case; `lower` is lower-case. */
 function sameName(name: unknown, lower: string): boolean {
@@ -56,40 +52,48 @@ function withHeader(headers: Headers, name: string, value: string): Headers {
 }
 
 /**
- * A `writeHead` for responses that adds `name` (lower-case) with the value given to
- * {@link addOnHead}. One function for every response: the value rides on the response.
+ * Adds one header, `name` (lower-case), to responses as their heads are written: `add(res, value)`
+ * gives `res` this adder's `writeHead`, one function for every response, the value riding on the
+ * response. Each adder keeps its value and the `writeHead` it replaced under its own symbols, so
+ * two adders on one response (two `requestId`s with different headers) each send theirs.
  * @internal
  */
-export function headerAdder(name: string): WriteHead {
-  return function writeHead(this: Adding, status: number, reason?: unknown, headers?: unknown) {
-    const write = (this[PREVIOUS] ?? (Object.getPrototypeOf(this) as ServerResponse).writeHead) as AnyWriteHead;
-    const value = this[VALUE];
-    // A header the handler set itself wins, as it did when ours was set first.
-    if (value === undefined || this.hasHeader(name)) {
-      return write.call(this, status, reason, headers);
-    }
-    if (typeof reason !== 'string') {
-      headers ??= reason;
-      reason = undefined;
-    }
-    if (headers === undefined || headers === null) {
-      // end() or write() alone, or writeHead(status): nothing to merge into.
-      this.setHeader(name, value);
-      return write.call(this, status, reason, headers);
-    }
-    return write.call(this, status, reason, withHeader(headers as Headers, name, value));
-  } as WriteHead;
-}
+export class HeaderAdder {
+  readonly #value: symbol = Symbol('bulwark.http.head.value');
+  readonly #previous: symbol = Symbol('bulwark.http.head.previous');
+  readonly #writeHead: WriteHead;
 
-/**
- * Makes `res` send `value` under the name `adder` was made for, as its head is written. Nothing
- * on node's prototypes changes: `res` gets its own `writeHead`.
- * @internal
- */
-export function addOnHead(res: ServerResponse, adder: WriteHead, value: string): void {
-  const adding = res as Adding;
-  adding[VALUE] = value;
-  // Another middleware's own writeHead stays in the chain, after ours.
-  if (Object.hasOwn(res, 'writeHead') && res.writeHead !== adder) adding[PREVIOUS] = res.writeHead;
-  res.writeHead = adder;
+  constructor(name: string) {
+    const valueKey = this.#value;
+    const previousKey = this.#previous;
+    this.#writeHead = function writeHead(this: ServerResponse, status: number, reason?: unknown, headers?: unknown) {
+      const own = this as unknown as Record<symbol, unknown>;
+      const write = ((own[previousKey] as WriteHead | undefined) ??
+        (Object.getPrototypeOf(this) as ServerResponse).writeHead) as AnyWriteHead;
+      const value = own[valueKey] as string | undefined;
+      // A header the handler set itself wins, as it did when ours was set first.
+      if (value === undefined || this.hasHeader(name)) {
+        return write.call(this, status, reason, headers);
+      }
+      if (typeof reason !== 'string') {
+        headers ??= reason;
+        reason = undefined;
+      }
+      if (headers === undefined || headers === null) {
+        // end() or write() alone, or writeHead(status): nothing to merge into.
+        this.setHeader(name, value);
+        return write.call(this, status, reason, headers);
+      }
+      return write.call(this, status, reason, withHeader(headers as Headers, name, value));
+    } as WriteHead;
+  }
+
+  /** Makes `res` send `value` as its head is written. Nothing on node's prototypes changes. */
+  add(res: ServerResponse, value: string): void {
+    const own = res as unknown as Record<symbol, unknown>;
+    own[this.#value] = value;
+    // A writeHead another middleware gave this response stays in the chain, after ours.
+    if (Object.hasOwn(res, 'writeHead') && res.writeHead !== this.#writeHead) own[this.#previous] = res.writeHead;
+    res.writeHead = this.#writeHead;
+  }
 }

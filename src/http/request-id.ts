@@ -10,7 +10,7 @@ import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/opti
 import { type LogContext, logContext } from '../logger/context.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
-import { addOnHead, headerAdder } from './head.js';
+import { HeaderAdder } from './head.js';
 import { headerOf } from './headers.js';
 import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { nodeBindings, unencapsulated } from './respond.js';
@@ -82,13 +82,13 @@ class RequestIds implements RequestIdMiddleware {
   readonly fastify: FastifyPlugin;
   readonly hono: HonoMiddleware;
 
-  /** The response's writeHead that adds the id. */
-  readonly #writeHead: ServerResponse['writeHead'];
+  /** Adds the id to each response's head. */
+  readonly #adder: HeaderAdder;
 
   constructor(settings: IdSettings) {
     this.header = settings.header;
     this.#generate = settings.generate;
-    this.#writeHead = headerAdder(settings.header);
+    this.#adder = new HeaderAdder(settings.header);
     this.express = (req, res, next) => {
       const id = this.#assign(req, res);
       logContext.run(contextOf(id), next);
@@ -134,7 +134,7 @@ class RequestIds implements RequestIdMiddleware {
     const logged = this.#identify(req);
     // Added as the head is written (see head.ts), so every answer carries it: the handler's, a
     // deadline's, a refusal's, a problem's, a stream's.
-    addOnHead(res, this.#writeHead, (req as IncomingMessage & Carrying)[ID] as string);
+    this.#adder.add(res, (req as IncomingMessage & Carrying)[ID] as string);
     return logged;
   }
 

@@ -285,3 +285,35 @@ describe('the ids requestId makes', () => {
     expect(made.size).toBe(10_000);
   });
 });
+
+describe('two requestIds on one response', () => {
+  it.each(['node', 'express'] as const)(
+    'each sends its own header on %s (an id and a correlation id)',
+    async (framework) => {
+      const ids = requestId();
+      const correlation = requestId({ header: 'x-correlation-id', generate: () => 'corr-1' });
+      const handler: Handler = (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('two');
+      let server: Server;
+      if (framework === 'node') {
+        server = createServer(ids.node(correlation.node(handler)));
+      } else {
+        const app = express();
+        app.use(ids.express, correlation.express);
+        app.get('/two', handler);
+        server = createServer(app);
+      }
+      const port = await listen(server);
+      try {
+        const res = await get(port, '/two', { headers: { 'x-request-id': 'req-2' } });
+        expect(res.status).toBe(200);
+        expect(res.headers['x-request-id']).toBe('req-2');
+        expect(res.headers['x-correlation-id']).toBe('corr-1');
+      } finally {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
+    },
+  );
+});
