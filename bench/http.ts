@@ -2,8 +2,9 @@
  * bulwark/http under load: `npm run bench:http` (after a build). Servers run in one process
  * (bench/http-server.ts), autocannon in another (bench/http-load.ts), on loopback, one at a time.
  *
- * 0. Each part in process (fake request/response), then over real sockets with the client in the
- *    same process (bench/http-ab.ts): CPU per request, the least disturbed by a shared machine.
+ * 0. Each part in process (fake request/response), on real requests and responses without the
+ *    network (bench/http-response.ts), then over real sockets with the client in the same process
+ *    (bench/http-ab.ts): CPU per request, the least disturbed by a shared machine.
  * 1. Overhead: GET /hello with requestId, loadShedder, requestDeadline and problemHandler all on,
  *    against the bare handler, on node:http and fastify (budget: at most 5% fewer requests/s).
  * 2. Overload: a CPU-bound route flooded at twice the capacity measured just before, without
@@ -253,22 +254,32 @@ export async function measureHttpParts(): Promise<void> {
   shedder.close();
 }
 
-/** bench/http-ab.ts in its own process: the parts' cost over real sockets, client in process. */
-export function measureHttpSockets(): Promise<void> {
+function runBench(file: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(root, 'bench/http-ab.ts')], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
+    execFile(process.execPath, [join(root, file)], { maxBuffer: 1024 * 1024 }, (error, stdout) => {
       if (error) reject(error);
       else resolve(void console.log(stdout.trimEnd()));
     });
   });
 }
 
+/** bench/http-ab.ts in its own process: the parts' cost over real sockets, client in process. */
+export function measureHttpSockets(): Promise<void> {
+  return runBench('bench/http-ab.ts');
+}
+
+/** bench/http-response.ts in its own process: the parts' cost on real requests and responses, no network. */
+export function measureHttpResponses(): Promise<void> {
+  return runBench('bench/http-response.ts');
+}
+
 if (import.meta.main) {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
-  const only = process.argv[2]; // 'parts', 'sockets', 'overhead' or 'overload' runs one part
+  const only = process.argv[2]; // 'parts', 'responses', 'sockets', 'overhead' or 'overload' runs one part
   if (only === 'parts' || only === undefined) await measureHttpParts();
+  if (only === 'responses' || only === undefined) await measureHttpResponses();
   if (only === 'sockets' || only === undefined) await measureHttpSockets();
-  if (only === 'parts' || only === 'sockets') process.exit(0);
+  if (only === 'parts' || only === 'responses' || only === 'sockets') process.exit(0);
   if (only !== 'overload') await measureHttpOverhead();
   if (only !== 'overhead') await measureHttpOverload();
 }

@@ -10,6 +10,7 @@ import { describe, TimeoutError } from '../core/errors.js';
 import { Emitter, type EventSource } from '../core/listeners.js';
 import { checkKnownKeys, checkOptionsObject, clockOption, functionOption, msOption } from '../core/options.js';
 import { abortPending, DeadlineQueue, type Pending, pendingOf, signalOf } from './deadline-queue.js';
+import { headerOf } from './headers.js';
 import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { PROBLEM_JSON_TYPE, type ProblemKind, problemDocument, problemSettings } from './problem.js';
 import {
@@ -84,9 +85,19 @@ export function incomingOf(carrier: unknown): IncomingMessage | undefined {
   return typeof c.headers === 'object' ? (carrier as IncomingMessage) : undefined;
 }
 
+/** An upgrade, or a request for server-sent events: read from `rawHeaders` in one pass. */
 function streaming(req: IncomingMessage): boolean {
-  if (req.headers.upgrade !== undefined) return true;
-  const accept = req.headers.accept;
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) return headerOf(req, 'upgrade') !== undefined || acceptsEvents(headerOf(req, 'accept'));
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 7 && name.toLowerCase() === 'upgrade') return true;
+    if (name.length === 6 && name.toLowerCase() === 'accept' && acceptsEvents(raw[i + 1])) return true;
+  }
+  return false;
+}
+
+function acceptsEvents(accept: string | undefined): boolean {
   return accept?.includes('text/event-stream') === true;
 }
 

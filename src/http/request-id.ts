@@ -2,7 +2,6 @@
  * Request ids: a well-formed incoming id is kept, anything else is replaced by a new one; the id
  * goes back on the response and into every log line written while the request is handled.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyPluginCallback } from 'fastify';
 import type { Context, Next } from 'hono';
@@ -11,14 +10,17 @@ import { checkKnownKeys, checkOptionsObject, functionOption } from '../core/opti
 import { type LogContext, logContext } from '../logger/context.js';
 import { createRedactor, type Redactor } from '../logger/redact/redactor.js';
 import { incomingOf, type RequestCarrier } from './deadline.js';
+import { HeaderAdder } from './head.js';
+import { headerOf } from './headers.js';
 import type { FastifyPlugin, HonoMiddleware, HttpMiddleware, NodeListener } from './middleware.js';
 import { nodeBindings, unencapsulated } from './respond.js';
+import { batchedUuid } from './uuid.js';
 
 /** Options of {@link requestId}. */
 export interface RequestIdOptions {
   /** The header read from the request and set on the response (default `'x-request-id'`). */
   readonly header?: string | undefined;
-  /** Makes a new id (default `crypto.randomUUID`); its result must be well-formed too. */
+  /** Makes a new id (default: a random UUID, version 4, as `crypto.randomUUID` makes); its result must be well-formed too. */
   readonly generate?: (() => string) | undefined;
 }
 
@@ -69,7 +71,7 @@ function idSettings(options: RequestIdOptions | undefined): IdSettings {
       `${where}: option "header" must be an HTTP header name like "x-request-id"; got ${describe(header)}`,
     );
   }
-  const generate = functionOption<() => string>(where, 'generate', options?.generate, '() => string') ?? randomUUID;
+  const generate = functionOption<() => string>(where, 'generate', options?.generate, '() => string') ?? batchedUuid;
   return { header: header.toLowerCase(), generate };
 }
 
@@ -80,9 +82,13 @@ class RequestIds implements RequestIdMiddleware {
   readonly fastify: FastifyPlugin;
   readonly hono: HonoMiddleware;
 
+  /** Adds the id to each response's head. */
+  readonly #adder: HeaderAdder;
+
   constructor(settings: IdSettings) {
     this.header = settings.header;
     this.#generate = settings.generate;
+    this.#adder = new HeaderAdder(settings.header);
     this.express = (req, res, next) => {
       const id = this.#assign(req, res);
       logContext.run(contextOf(id), next);
@@ -91,9 +97,9 @@ class RequestIds implements RequestIdMiddleware {
       instance.addHook('onRequest', (request, reply, next) => {
         // Through the reply, not reply.raw.setHeader: fastify then writes the head from one object,
         // where a header set on the raw response sends node:http down its slower merging path.
-        const id = this.#identify(request.raw);
-        reply.header(this.header, id);
-        const context = contextOf(this.#logged(id, request.raw));
+        const logged = this.#identify(request.raw);
+        reply.header(this.header, (request.raw as IncomingMessage & Carrying)[ID]);
+        const context = contextOf(logged);
         (request.raw as IncomingMessage & Carrying)[CONTEXT] = context;
         logContext.run(context, next);
       });
@@ -123,41 +129,44 @@ class RequestIds implements RequestIdMiddleware {
     };
   }
 
-  /** Gives `req` its id and sets it on `res`; returns the id as log lines show it. */
+  /** Gives `req` its id and has `res` send it with its head; returns the id as log lines show it. */
   #assign(req: IncomingMessage, res: ServerResponse): string {
-    const id = this.#identify(req);
-    // Set before the handler runs, so every answer carries it: the handler's, a deadline's, a refusal's.
-    res.setHeader(this.header, id);
-    return this.#logged(id, req);
+    const logged = this.#identify(req);
+    // Added as the head is written (see head.ts), so every answer carries it: the handler's, a
+    // deadline's, a refusal's, a problem's, a stream's.
+    this.#adder.add(res, (req as IncomingMessage & Carrying)[ID] as string);
+    return logged;
   }
 
-  /** The request's id: a well-formed one it came with, else a new one; kept on `req`. */
+  /**
+   * Gives `req` its id (a well-formed one it came with, else a new one; kept on `req`, see
+   * {@link requestIdOf}) and returns it as log lines show it: the client's id goes back as it
+   * came, but what looks like a secret is censored in the logs.
+   */
   #identify(req: IncomingMessage): string {
-    const given = req.headers[this.header];
-    let id = typeof given === 'string' && WELL_FORMED.test(given) ? given : undefined;
-    if (id === undefined) {
-      id = this.#generate();
-      // crypto.randomUUID's ids are well-formed by construction: only a user's generator is checked.
-      if (this.#generate !== randomUUID && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
-        throw new TypeError(
-          `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
-        );
-      }
+    const given = headerOf(req, this.header);
+    if (given !== undefined && WELL_FORMED.test(given)) {
+      (req as IncomingMessage & Carrying)[ID] = given;
+      return clientIdRedactor().redactString(given);
+    }
+    const id = this.#generate();
+    // bulwark's UUIDs are well-formed by construction: only a user's generator is checked.
+    if (this.#generate !== batchedUuid && (typeof id !== 'string' || !WELL_FORMED.test(id))) {
+      throw new TypeError(
+        `requestId: option "generate" returned ${describe(id)}, not 1 to 128 characters of [A-Za-z0-9-_.:+/=@~]`,
+      );
     }
     (req as IncomingMessage & Carrying)[ID] = id;
     return id;
-  }
-
-  /** The id as log lines show it: the client's id goes back as it came, but what looks like a secret is censored in the logs. */
-  #logged(id: string, req: IncomingMessage): string {
-    return id === req.headers[this.header] ? clientIdRedactor().redactString(id) : id;
   }
 }
 
 /**
  * Gives each request an id: a well-formed one from the `header` of the request (1 to 128
- * characters of letters, digits and `-_.:+/=@~`), else a new UUID. The id is set on the response
- * at once and every log line bulwark's logger writes while the request is handled carries it as
+ * characters of letters, digits and `-_.:+/=@~`), else a new UUID. The id goes into the response's
+ * head as it is written, whoever writes it (the handler, `end()` alone, a deadline, a refusal, a
+ * problem body, a stream), unless the handler set that header itself; read it with
+ * {@link requestIdOf}, not `res.getHeader`. Every log line bulwark's logger writes while the request is handled carries it as
  * `requestId` (as `withLogContext` does; a client's id is redacted there if it looks like a secret). Install it first, so the other parts' log lines and
  * answers carry it too.
  *

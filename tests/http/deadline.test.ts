@@ -115,6 +115,15 @@ describe.each(FRAMEWORKS)('requestDeadline on %s', (framework) => {
     expect(res.json().status).toBe(408);
   });
 
+  it('gives no deadline to a request that asks for an upgrade', async () => {
+    const { clock, entered, port } = await serve(100);
+    const hung = get(port, '/hang', { headers: { Upgrade: 'h2c' } });
+    hung.catch(() => {});
+    await entered.promise;
+    expect(clock.pendingTimers).toBe(0);
+    hung.req.destroy();
+  });
+
   it('leaves a server-sent events stream alone past the deadline, and aborts its signal when the client leaves', async () => {
     const { clock, port } = await serve(100);
     const sse = get(port, '/sse', { headers: { accept: 'text/event-stream' } });
