@@ -140,6 +140,8 @@ export const SECRET_PHRASES: readonly (readonly string[])[] = [
   ['account', 'number'],
   ['security', 'code'],
   ['connection', 'string'],
+  // Azure Functions' `AzureWebJobsStorage` holds a storage connection string.
+  ['jobs', 'storage'],
 ];
 
 /**
@@ -399,6 +401,11 @@ const STATE_WORDS = new Set([
 /** A filesystem path: `/run/secrets/db`, `./key.json`, `~/.pgpass`, `C:\keys\sa.json`. */
 const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
 
+/** A GraphQL type, as in `$password: String!` or `input X { password: String! }`. */
+const GRAPHQL_TYPE = /^\[?(?:String|ID)!?\]?!?$/;
+/** A SQL function of a placeholder, as in `SET password_hash = crypt($1, gen_salt('bf'))`. */
+const SQL_CALL = /^[A-Za-z_]\w*\((?:\$\d{1,2}|\?|[:$@][A-Za-z_]\w*)\)?$/;
+
 /**
  * True when `value`, found under a key that `rule` made secret, is not a secret after all: a
  * placeholder (`$1`, `?`, `${DB_PASSWORD}`, `***`), a state or scheme word (`none`, `missing`,
@@ -406,7 +413,8 @@ const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
  * path under `pwd` or `credentials` (`PWD=/home/ann`, `GOOGLE_APPLICATION_CREDENTIALS=/run/sa.json`).
  */
 export function keptUnderSecretKey(rule: string, value: unknown): boolean {
-  if (typeof value === 'number') return rule === 'key:tokens';
+  // A count of tokens; `{ pass: 42, fail: 0 }` counts passed tests (a password is a string).
+  if (typeof value === 'number') return rule === 'key:tokens' || rule === 'key:pass';
   if (typeof value !== 'string') return false;
   if (value.length === 0) return true;
   if (mayBePlaceholder(value)) {
@@ -415,6 +423,8 @@ export function keptUnderSecretKey(rule: string, value: unknown): boolean {
     if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
   }
   if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
+  if (value.length <= 12 && GRAPHQL_TYPE.test(value)) return true;
+  if (value.includes('(') && SQL_CALL.test(value)) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);
   return false;
@@ -431,7 +441,7 @@ export function isMetadataKey(key: string): boolean {
  * Rules whose value is a connection string (`dsn`, `connectionString`): the logger censors its
  * credentials and keeps the rest readable (`redis://default:[REDACTED]@cache:6379`).
  */
-export const CONNECTION_RULES: ReadonlySet<string> = new Set(['key:dsn', 'key:connection-string']);
+export const CONNECTION_RULES: ReadonlySet<string> = new Set(['key:dsn', 'key:connection-string', 'key:jobs-storage']);
 
 /** Decides, and remembers, which rule (if any) makes a key secret. */
 export class KeyRules {

@@ -152,7 +152,7 @@ function proseFollows(text: string, at: number): boolean {
   return text.charCodeAt(at) === Ch.Space && isLetter(text.charCodeAt(at + 1));
 }
 
-/** A credential after a scheme word: long enough, and with a digit or mixed case (not a word). */
+/** A credential after a scheme word: long enough, with letters and digits or mixed case (not a word, not a number). */
 function looksLikeCredential(text: string, from: number, to: number): boolean {
   if (to - from < 8) return false;
   let digit = false;
@@ -164,7 +164,14 @@ function looksLikeCredential(text: string, from: number, to: number): boolean {
     else if (c >= 65 && c <= 90) upper = true;
     else if (c >= 97 && c <= 122) lower = true;
   }
-  return digit || (upper && lower && to - from >= 16);
+  // All digits is an id or a count (`bot 1234567890 joined`), not a credential.
+  return (digit && (upper || lower)) || (upper && lower && to - from >= 16);
+}
+
+/** `Must`, `must`: a word as prose writes it, first letter maybe upper-case, the rest lower. */
+function isProseWord(text: string, from: number, to: number): boolean {
+  const c = text.charCodeAt(from);
+  return to > from && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && isLowerWord(text, from + 1, to);
 }
 
 /** `Basic` credentials are base64 of `user:password`. */
@@ -577,7 +584,7 @@ export class TextScanner {
           continue;
         }
         // `password: must be at least 12 characters` is prose about a password.
-        if (c === Ch.Colon && isLowerWord(text, from, to) && proseFollows(text, to)) continue;
+        if (c === Ch.Colon && isProseWord(text, from, to) && proseFollows(text, to)) continue;
       }
       spans.push({ start: from, end: to, rule });
       i = to - 1;
