@@ -537,6 +537,12 @@ export class TextScanner {
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
       const rule = this.#nameRule(text, start, end);
       if (rule === null) continue;
+      // Ruby's and PHP's `password => 'x'`: the arrow is a separator when a quoted value follows.
+      if (c === Ch.Equals && after === 62) {
+        const q = text.charCodeAt(from + 1 + (isSpace(text.charCodeAt(from + 1)) ? 1 : 0));
+        if (q !== Ch.Quote && q !== Ch.Apostrophe) continue;
+        from++;
+      }
       while (from < len && isSpace(text.charCodeAt(from))) from++;
       let open = 0;
       let escaped = false;
@@ -570,6 +576,15 @@ export class TextScanner {
       if (to === from) continue;
       const value = text.slice(from, to);
       if (value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      if (open !== 0 && AUTH_RULES.has(rule)) {
+        // `"Authorization":"SSWS 00Qc..."`: a known scheme word stays, the credential goes.
+        let s = from;
+        while (s < to && isLetter(text.charCodeAt(s))) s++;
+        if (s < to && isSpace(text.charCodeAt(s)) && AUTH_SCHEMES.has(text.slice(from, s).toLowerCase())) {
+          while (s < to && isSpace(text.charCodeAt(s))) s++;
+          if (s < to) from = s;
+        }
+      }
       if (open === 0) {
         if (AUTH_RULES.has(rule) && /^[A-Za-z][A-Za-z0-9-]{1,24}$/.test(value) && isSpace(text.charCodeAt(to))) {
           // `Authorization: SSWS 00Qc...`: the scheme stays, the credential after it goes.
