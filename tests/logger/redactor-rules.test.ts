@@ -181,8 +181,51 @@ describe('string scanners', () => {
       'posting to https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx',
       `posting to https://hooks.slack.com/services/${R}`,
     ],
+    [
+      'Discord webhook, versioned API',
+      'POST https://discord.com/api/v10/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz_0123',
+      `POST https://discord.com/api/v10/webhooks/123456789012345678/${R}`,
+    ],
+    [
+      'quoted Authorization keeps its scheme',
+      '{"Authorization":"SSWS 00QCjAl4MlV-WPXM0123"}',
+      `{"Authorization":"SSWS ${R}"}`,
+    ],
+    ["Ruby's name => 'value'", '{"password"=>"hunter22", "host"=>"db"}', `{"password"=>"${R}", "host"=>"db"}`],
+    [
+      'AzureWebJobsStorage=',
+      'AzureWebJobsStorage=Xk9vLm2pQr7 LOG_LEVEL=debug',
+      `AzureWebJobsStorage=${R} LOG_LEVEL=debug`,
+    ],
   ])('%s', (_, text, expected) => {
     expect(r.redactString(text)).toBe(expected);
+  });
+
+  it.each([
+    ['doppler-token', 'dp.st.prd.abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ123'],
+    ['tailscale-key', 'tskey-k1234567890CNTRL-abcdefghijABCDEFGHIJ'],
+    [
+      'amazon-bedrock-api-key',
+      `bedrock-api-key-${Buffer.from('bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Credential=AKIAEXAMPLE').toString('base64')}`,
+    ],
+  ])('%s: a documented variant is found', (rule, token) => {
+    expect(r.explain({ note: `using ${token} now` })).toEqual([{ path: ['note'], rule }]);
+    expect(r.redactString(`using ${token} now`)).toBe(`using ${R} now`);
+  });
+
+  it('reads AzureWebJobsStorage as a connection string: credentials go, the development setting stays', () => {
+    expect(r.redact({ AzureWebJobsStorage: 'AccountName=a;AccountKey=abc+def/ghi==;EndpointSuffix=x' })).toEqual({
+      AzureWebJobsStorage: `AccountName=a;AccountKey=${R};EndpointSuffix=x`,
+    });
+    expect(r.redact({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toEqual({
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    expect(r.redact({ AzureWebJobsStorage: 'Xk9vLm2pQr7' })).toEqual({ AzureWebJobsStorage: R });
+  });
+
+  it('keeps a count under pass (test results) but not a string', () => {
+    expect(r.redact({ pass: 42, fail: 0 })).toEqual({ pass: 42, fail: 0 });
+    expect(r.redact({ pass: 'Xk9vLm2pQr7' })).toEqual({ pass: R });
   });
 
   it.each([
@@ -200,6 +243,12 @@ describe('string scanners', () => {
     'ghp_some_long_identifier_name_here_x_yz_abc',
     'zeros AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==',
     'https://api.example.com/v1/items?page=2&limit=50',
+    'Password: Must be at least 12 characters',
+    "UPDATE users SET password_hash = crypt($1, gen_salt('bf')) WHERE id = $2",
+    'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) }',
+    'input SignupInput { email: String! password: String! }',
+    'bot 1234567890 joined the channel',
+    'items.map(token => token.trim())',
   ])('keeps %s', (text) => {
     expect(r.redactString(text)).toBe(text);
   });
