@@ -404,7 +404,7 @@ const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
 /** A GraphQL type, as in `$password: String!` or `input X { password: String! }`. */
 const GRAPHQL_TYPE = /^\[?(?:String|ID)!?\]?!?$/;
 /** A SQL function of a placeholder, as in `SET password_hash = crypt($1, gen_salt('bf'))`. */
-const SQL_CALL = /^[A-Za-z_]\w*\((?:\$\d{1,2}|\?|[:$@][A-Za-z_]\w*)\)?$/;
+const SQL_CALL = /^[A-Za-z_]\w+\((?:\$\d{1,2}|\?|:[a-z_]\w*)\)?$/;
 
 /**
  * True when `value`, found under a key that `rule` made secret, is not a secret after all: a
@@ -423,11 +423,18 @@ export function keptUnderSecretKey(rule: string, value: unknown): boolean {
     if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
   }
   if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
-  if (value.length <= 12 && GRAPHQL_TYPE.test(value)) return true;
-  if (value.includes('(') && SQL_CALL.test(value)) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);
   return false;
+}
+
+/**
+ * True when `value`, read after a secret name inside text, is code rather than a secret: a GraphQL
+ * type (`$password: String!`) or a SQL function of a placeholder (`password_hash = crypt($1, ...)`).
+ * Only text is read this way: a structured value under a secret key is the secret.
+ */
+export function codeInText(value: string): boolean {
+  return (value.length <= 12 && GRAPHQL_TYPE.test(value)) || (value.includes('(') && SQL_CALL.test(value));
 }
 
 /** True when a key names metadata (`maxAge`, `sameSite`, `path`, `type`): kept inside a secret object. */

@@ -10,7 +10,7 @@
  *
  * It returns where the secrets are; the redactor censors them.
  */
-import { type KeyRules, keptUnderSecretKey } from './keys.js';
+import { codeInText, type KeyRules, keptUnderSecretKey } from './keys.js';
 import { AUTH_SCHEMES, GENERIC_PATTERNS, type HintedPattern, hintNeeds, type SecretPattern, Seen } from './patterns.js';
 import { TOKEN_SHAPES, type TokenShape } from './tokens.js';
 
@@ -575,7 +575,7 @@ export class TextScanner {
       }
       if (to === from) continue;
       const value = text.slice(from, to);
-      if (value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      if (value === this.#censorText || keptUnderSecretKey(rule, value) || codeInText(value)) continue;
       if (open !== 0 && AUTH_RULES.has(rule)) {
         // `"Authorization":"SSWS 00Qc..."`: a known scheme word stays, the credential goes.
         let s = from;
