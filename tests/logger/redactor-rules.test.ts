@@ -191,6 +191,8 @@ describe('string scanners', () => {
       '{"Authorization":"SSWS 00QCjAl4MlV-WPXM0123"}',
       `{"Authorization":"SSWS ${R}"}`,
     ],
+    ["Go's name := value", 'password := "hunter22"', `password := "${R}"`],
+    ["Makefile's NAME ?= value", 'PASSWORD ?= hunter22', `PASSWORD ?= ${R}`],
     ["Ruby's name => 'value'", '{"password"=>"hunter22", "host"=>"db"}', `{"password"=>"${R}", "host"=>"db"}`],
     [
       'AzureWebJobsStorage=',
@@ -249,6 +251,7 @@ describe('string scanners', () => {
     'input SignupInput { email: String! password: String! }',
     'bot 1234567890 joined the channel',
     'items.map(token => token.trim())',
+    'CFLAGS += -O2 and retries ?= 3',
   ])('keeps %s', (text) => {
     expect(r.redactString(text)).toBe(text);
   });

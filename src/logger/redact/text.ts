@@ -516,6 +516,8 @@ export class TextScanner {
       i = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
       const c = text.charCodeAt(i);
       let end = i;
+      // Makefile's `PASSWORD ?= x` and `+=`: the operator's first character is part of the separator.
+      if (c === Ch.Equals && (text.charCodeAt(end - 1) === 63 || text.charCodeAt(end - 1) === 43)) end--;
       while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
       const q = text.charCodeAt(end - 1);
       if (q === Ch.Quote || q === Ch.Apostrophe) {
@@ -537,6 +539,8 @@ export class TextScanner {
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
       const rule = this.#nameRule(text, start, end);
       if (rule === null) continue;
+      // Go's `password := "x"`: the colon and the equals sign are one separator.
+      if (c === Ch.Colon && after === Ch.Equals) from++;
       // Ruby's and PHP's `password => 'x'`: the arrow is a separator when a quoted value follows.
       if (c === Ch.Equals && after === 62) {
         const q = text.charCodeAt(from + 1 + (isSpace(text.charCodeAt(from + 1)) ? 1 : 0));

@@ -540,6 +540,9 @@ add(
     [p5],
     ['psql -h db -U app'],
   );
+  const [goPw, makePw] = [pw(), pw()];
+  add('audit-text/go-assign', { err: new Error(`config.go: password := "${goPw}"`) }, [goPw], ['config.go']);
+  add('audit-text/makefile', { msg: `DB_PASSWORD ?= ${makePw}\nPORT ?= 5432` }, [makePw], ['PORT ?= 5432']);
   const npmUuid = hexUuid();
   const npmAuth = base64(`ann:${pw()}`);
   add(
