@@ -53,7 +53,7 @@ export const MIN_RUN: Readonly<Record<string, number>> = {
   'google-chat-webhook': 10, // googleapis
   'slack-webhook': 8, // services | workflows | triggers
   'slack-file-token': 5, // slack
-  'teams-webhook': 9, // webhookb2
+  'teams-webhook': 7, // webhook (outlook.office.com/webhook/, x.webhook.office.com/webhookb2/)
   'telegram-bot-url': 8, // telegram
   'zapier-webhook': 6, // zapier
   'user-password-flag': 2, // -u

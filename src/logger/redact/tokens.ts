@@ -641,8 +641,9 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
     name: 'teams-webhook',
     source:
       'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook',
-    hint: '.webhook.office.com/',
-    regex: /\.webhook\.office\.com\/(webhookb2\/[^\s"'<>]+)/g,
+    // The older connector URLs (outlook.office.com/webhook/...) carry the same secret path.
+    hint: 'office.com/webhook',
+    regex: /(?:\.webhook\.office\.com|outlook\.office\.com)\/(webhook(?:b2)?\/[^\s"'<>]+)/g,
     secretGroup: 1,
     example:
       'https://acme.webhook.office.com/webhookb2/0dd772c4-5a80-9871-0ae3-99867dbd82a6@1b0065b5-0c8c-2144-175d-82dd82f2146d/IncomingWebhook/38f96aa202465f609f86bfe17170eef4/df0c6a63-1ef9-fd0f-c37f-d69ff5a1f40a',

@@ -586,6 +586,13 @@ add(
     [teams],
     ['acme.webhook.office.com'],
   );
+  const teamsLegacy = chars(HEX, 32);
+  add(
+    'audit-url/teams-legacy-connector',
+    { url: `https://outlook.office.com/webhook/${hexUuid()}@${hexUuid()}/IncomingWebhook/${teamsLegacy}/${hexUuid()}` },
+    [teamsLegacy],
+    ['outlook.office.com'],
+  );
   const logicSig = chars(B64URL, 43);
   add(
     'audit-url/power-automate',
