@@ -536,6 +536,8 @@ export class TextScanner {
       let from = i + 1;
       const after = text.charCodeAt(from);
       if (c === Ch.Colon && after === Ch.Slash) continue; // the `://` of a URL
+      // `arn:aws:secretsmanager:...:secret:prod/db`: a segment of a colon-separated name, not a pair.
+      if (c === Ch.Colon && start > 0 && text.charCodeAt(start - 1) === Ch.Colon && !isSpace(after)) continue;
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
       const rule = this.#nameRule(text, start, end);
       if (rule === null) continue;

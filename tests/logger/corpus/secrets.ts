@@ -754,6 +754,11 @@ const AUDIT_KEPT: [string, Record<string, unknown>, string[]][] = [
   ['pwd-text', { msg: 'PWD=/home/app SHLVL=1' }, ['PWD=/home/app']],
   ['auth-method-inspect', { detail: "{ authMethod: 'client_secret_post' }" }, ['client_secret_post']],
   ['test-counts', { results: { pass: 42, fail: 0 } }, ['42']],
+  [
+    'secret-arn',
+    { err: new Error('AccessDenied on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf') },
+    ['secret:prod/db-AbCdEf'],
+  ],
   ['arrow-function', { err: new Error('at list.map(token => token.trim())') }, ['token => token.trim()']],
 ];
 for (const [id, record, kept] of AUDIT_KEPT) add(`audit-kept/${id}`, record, [], kept);
