@@ -239,6 +239,13 @@ export const METADATA_WORDS: readonly string[] = [
   'strength',
   'env',
   'var',
+  // Who a credential belongs to, and where a secret is kept: `auth: { user, pass }`, `secretArn`.
+  'user',
+  'username',
+  'email',
+  'kid',
+  'ref',
+  'arn',
 ];
 
 /** Words that, beside `token` or `tokens`, make the key a count of language-model tokens. */
@@ -291,12 +298,19 @@ const GLUED_PASS = /^(?:db|pg|mysql|redis|smtp|ldap|admin|root|user|ftp|proxy|ma
 /** `session_id` and Vault's `secret_id` are secrets although they end in `id`. */
 const SECRET_IDS = new Set(['session', 'secret']);
 
+/** `expires_in`, `expiresIn`: how long a token lives (OAuth token responses). */
+function expiresIn(words: readonly string[]): boolean {
+  const n = words.length;
+  return n > 1 && words[n - 1] === 'in' && (words[n - 2] === 'expires' || words[n - 2] === 'expire');
+}
+
 /** The built-in rule for a list of words, or null. */
 function builtinRule(words: readonly string[]): string | null {
   const n = words.length;
   if (n === 0) return null;
   const last = words[n - 1] as string;
   if (n > 1 && METADATA.has(last) && !(last === 'id' && SECRET_IDS.has(words[n - 2] as string))) return null;
+  if (expiresIn(words)) return null;
   for (let i = 0; i < n; i++) {
     const word = words[i] as string;
     if (word === 'token' || word === 'tokens') {
@@ -396,6 +410,10 @@ const STATE_WORDS = new Set([
   'negotiate',
   'kerberos',
   'anonymous',
+  // fetch()'s `credentials` option.
+  'include',
+  'omit',
+  'same-origin',
 ]);
 
 /** A filesystem path: `/run/secrets/db`, `./key.json`, `~/.pgpass`, `C:\keys\sa.json`. */
@@ -422,7 +440,7 @@ export function keptUnderSecretKey(rule: string, value: unknown): boolean {
     const named = NAMED_PLACEHOLDER.exec(value);
     if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
   }
-  if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
+  if (value.length <= 11 && STATE_WORDS.has(value.toLowerCase())) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);
   return false;
@@ -441,7 +459,7 @@ export function codeInText(value: string): boolean {
 export function isMetadataKey(key: string): boolean {
   const words = keyWords(key);
   const last = words[words.length - 1];
-  return last !== undefined && METADATA.has(last);
+  return last !== undefined && (METADATA.has(last) || expiresIn(words));
 }
 
 /**

@@ -759,6 +759,27 @@ const AUDIT_KEPT: [string, Record<string, unknown>, string[]][] = [
     { err: new Error('AccessDenied on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf') },
     ['secret:prod/db-AbCdEf'],
   ],
+  [
+    'nodemailer-auth',
+    { transport: { host: 'smtp.example.com', auth: { user: 'mailer@example.com', pass: 'Kp7wQz2Lm9Xv' } } },
+    ['mailer@example.com', 'smtp.example.com'],
+  ],
+  [
+    'oauth-token-response',
+    { token: { access_token: 'Zq9xRt8pLm2KwQ', token_type: 'Bearer', expires_in: 3599, scope: 'openid email' } },
+    ['Bearer', '3599', 'openid email'],
+  ],
+  [
+    'jwt-options',
+    { jwt: { expiresIn: '15m', algorithm: 'RS256', kid: 'signing-2026-11' } },
+    ['15m', 'RS256', 'signing-2026-11'],
+  ],
+  ['fetch-options', { init: { method: 'POST', credentials: 'include', mode: 'cors' } }, ['include', 'cors']],
+  [
+    'secret-references',
+    { secretRef: 'db-credentials', secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:db' },
+    ['db-credentials', 'arn:aws:secretsmanager'],
+  ],
   ['arrow-function', { err: new Error('at list.map(token => token.trim())') }, ['token => token.trim()']],
 ];
 for (const [id, record, kept] of AUDIT_KEPT) add(`audit-kept/${id}`, record, [], kept);
