@@ -191,6 +191,17 @@ describe('string scanners', () => {
       '{"Authorization":"SSWS 00QCjAl4MlV-WPXM0123"}',
       `{"Authorization":"SSWS ${R}"}`,
     ],
+    [
+      'an env entry as JSON text',
+      '[{"name":"DB_PASSWORD","value":"hunter22"},{"name":"REGION","value":"eu-west-1"}]',
+      `[{"name":"DB_PASSWORD","value":"${R}"},{"name":"REGION","value":"eu-west-1"}]`,
+    ],
+    [
+      'an env entry as inspect text',
+      "[ { name: 'API_TOKEN', value: 'hunter22' } ]",
+      `[ { name: 'API_TOKEN', value: '${R}' } ]`,
+    ],
+    ['an env entry as YAML', '- name: DB_PASSWORD\n  value: hunter22', `- name: DB_PASSWORD\n  value: ${R}`],
     ["Go's name := value", 'password := "hunter22"', `password := "${R}"`],
     ["Makefile's NAME ?= value", 'PASSWORD ?= hunter22', `PASSWORD ?= ${R}`],
     ["Ruby's name => 'value'", '{"password"=>"hunter22", "host"=>"db"}', `{"password"=>"${R}", "host"=>"db"}`],

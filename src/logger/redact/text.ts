@@ -231,6 +231,10 @@ const XML_ELEMENT = /<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>([^<]{
 
 const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
 
+/** The end of `name: 'DB_PASSWORD', ` (JSON, inspect, escaped JSON) or YAML's `- name: DB_PASSWORD\n` before a `value` pair. */
+const ENTRY_NAME =
+  /(?:name|Name|key|Key)\\?["']?\s*[:=]\s*(?:\\?["']([A-Za-z_][\w.-]{0,80})\\?["']\s*,|([A-Za-z_][\w.-]{0,80})[ \t]*\r?\n)\s*\\?["']?$/;
+
 export class TextScanner {
   readonly #keys: KeyRules;
   /** Shapes by the first two characters of their prefixes (`c0 * 128 + c1`, ASCII only). */
@@ -499,6 +503,12 @@ export class TextScanner {
     return rule;
   }
 
+  /** The key rule of the `name` just before a `value` pair: `{"name":"DB_PASSWORD","value":...}`. */
+  #entryName(text: string, valueAt: number): string | null {
+    const m = ENTRY_NAME.exec(text.slice(Math.max(0, valueAt - 120), valueAt));
+    return m === null ? null : this.#keys.match((m[1] ?? m[2]) as string);
+  }
+
   /**
    * The value of every `name=value` / `name: value` whose name is secret, scanning by hand (a
    * regex trying a name at every letter costs several times more). Quoted names and values
@@ -539,8 +549,13 @@ export class TextScanner {
       // `arn:aws:secretsmanager:...:secret:prod/db`: a segment of a colon-separated name, not a pair.
       if (c === Ch.Colon && start > 0 && text.charCodeAt(start - 1) === Ch.Colon && !isSpace(after)) continue;
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
-      const rule = this.#nameRule(text, start, end);
-      if (rule === null) continue;
+      let rule = this.#nameRule(text, start, end);
+      if (rule === null) {
+        // `{ name: 'DB_PASSWORD', value: '...' }` as text: the value is judged by the name before it.
+        if (end - start !== 5 || !(text.startsWith('value', start) || text.startsWith('Value', start))) continue;
+        rule = this.#entryName(text, start);
+        if (rule === null) continue;
+      }
       // Go's `password := "x"`: the colon and the equals sign are one separator.
       if (c === Ch.Colon && after === Ch.Equals) from++;
       // Ruby's and PHP's `password => 'x'`: the arrow is a separator when a quoted value follows.

@@ -543,6 +543,33 @@ add(
   const [goPw, makePw] = [pw(), pw()];
   add('audit-text/go-assign', { err: new Error(`config.go: password := "${goPw}"`) }, [goPw], ['config.go']);
   add('audit-text/makefile', { msg: `DB_PASSWORD ?= ${makePw}\nPORT ?= 5432` }, [makePw], ['PORT ?= 5432']);
+  const [envJson, envInspect, envYaml] = [pw(), pw(), pw()];
+  add(
+    'audit-text/k8s-env-as-json',
+    {
+      body: JSON.stringify({
+        containers: [
+          {
+            env: [
+              { name: 'DB_PASSWORD', value: envJson },
+              { name: 'REGION', value: 'eu-west-1' },
+            ],
+          },
+        ],
+      }),
+    },
+    [envJson],
+    ['eu-west-1'],
+  );
+  add('audit-text/k8s-env-as-inspect', { detail: inspect([{ name: 'STRIPE_API_KEY', value: envInspect }]) }, [
+    envInspect,
+  ]);
+  add(
+    'audit-text/k8s-env-as-yaml',
+    { manifest: `env:\n  - name: REDIS_PASS\n    value: ${envYaml}\n  - name: PORT\n    value: "6379"` },
+    [envYaml],
+    ['6379'],
+  );
   const npmUuid = hexUuid();
   const npmAuth = base64(`ann:${pw()}`);
   add(
