@@ -202,6 +202,11 @@ describe('string scanners', () => {
       `[ { name: 'API_TOKEN', value: '${R}' } ]`,
     ],
     ['an env entry as YAML', '- name: DB_PASSWORD\n  value: hunter22', `- name: DB_PASSWORD\n  value: ${R}`],
+    [
+      "-u user:'pass' (a shell-quoted password)",
+      "curl -u deploy:'s3cret!Pw' https://x",
+      `curl -u deploy:'${R}' https://x`,
+    ],
     ["Go's name := value", 'password := "hunter22"', `password := "${R}"`],
     ["Makefile's NAME ?= value", 'PASSWORD ?= hunter22', `PASSWORD ?= ${R}`],
     ["Ruby's name => 'value'", '{"password"=>"hunter22", "host"=>"db"}', `{"password"=>"${R}", "host"=>"db"}`],

@@ -570,6 +570,17 @@ add(
     [envYaml],
     ['6379'],
   );
+  const quotedPw = pw();
+  add(
+    'audit-cmd/curl-quoted-password',
+    {
+      err: new Error(
+        `Command failed: curl -sS -u deploy:'${quotedPw}' http://127.0.0.1:1/\ncurl: (7) Failed to connect`,
+      ),
+    },
+    [quotedPw],
+    ['Failed to connect'],
+  );
   const npmUuid = hexUuid();
   const npmAuth = base64(`ann:${pw()}`);
   add(
