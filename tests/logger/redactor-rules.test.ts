@@ -268,6 +268,8 @@ describe('string scanners', () => {
     'bot 1234567890 joined the channel',
     'items.map(token => token.trim())',
     'CFLAGS += -O2 and retries ?= 3',
+    'Missing Bearer Token',
+    'Bearer Authentication is required',
     'not authorized on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf',
   ])('keeps %s', (text) => {
     expect(r.redactString(text)).toBe(text);

@@ -174,6 +174,9 @@ function isProseWord(text: string, from: number, to: number): boolean {
   return to > from && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && isLowerWord(text, from + 1, to);
 }
 
+/** Words that say what a bearer credential is, not the credential: `Missing Bearer Token`. */
+const BEARER_WORDS = new Set(['token', 'tokens', 'auth', 'authentication', 'authorization', 'header', 'scheme']);
+
 /** `Basic` credentials are base64 of `user:password`. */
 function isBasicCredential(value: string): boolean {
   if (typeof atob !== 'function') return true;
@@ -456,7 +459,8 @@ export class TextScanner {
     if (word === 'basic') {
       if (!isBasicCredential(value)) return;
     } else if (word === 'bearer') {
-      if (isLowerWord(text, from, to) && proseFollows(text, to)) return;
+      // `bearer token missing`, `Missing Bearer Token`, `Bearer Authentication is required`.
+      if (isProseWord(text, from, to) && (proseFollows(text, to) || BEARER_WORDS.has(value.toLowerCase()))) return;
     } else if (!looksLikeCredential(text, from, to)) {
       return;
     }
