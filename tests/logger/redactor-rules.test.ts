@@ -85,6 +85,14 @@ describe('key rules', () => {
     'idempotencyKey',
     'pass_rate',
     'client_id',
+    'expires_in',
+    'expiresIn',
+    'AUTH_USER',
+    'secretArn',
+    'secretRef',
+    'signatureEncoding',
+    'privateKeyEngine',
+    'authorizationError',
   ])('%s is not secret', (key) => {
     expect(r.secretKeyRule(key)).toBeNull();
     expect(r.redact({ [key]: 'plain value' })).toEqual({ [key]: 'plain value' });

@@ -246,6 +246,14 @@ export const METADATA_WORDS: readonly string[] = [
   'kid',
   'ref',
   'arn',
+  // Options and outcomes about a secret (Node's TLS and crypto options, `authorizationError`).
+  'encoding',
+  'oid',
+  'engine',
+  'identifier',
+  'context',
+  'error',
+  'errors',
 ];
 
 /** Words that, beside `token` or `tokens`, make the key a count of language-model tokens. */
