@@ -85,6 +85,14 @@ describe('key rules', () => {
     'idempotencyKey',
     'pass_rate',
     'client_id',
+    'expires_in',
+    'expiresIn',
+    'AUTH_USER',
+    'secretArn',
+    'secretRef',
+    'signatureEncoding',
+    'privateKeyEngine',
+    'authorizationError',
   ])('%s is not secret', (key) => {
     expect(r.secretKeyRule(key)).toBeNull();
     expect(r.redact({ [key]: 'plain value' })).toEqual({ [key]: 'plain value' });
@@ -181,8 +189,69 @@ describe('string scanners', () => {
       'posting to https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstuvwx',
       `posting to https://hooks.slack.com/services/${R}`,
     ],
+    [
+      'Discord webhook, versioned API',
+      'POST https://discord.com/api/v10/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz_0123',
+      `POST https://discord.com/api/v10/webhooks/123456789012345678/${R}`,
+    ],
+    [
+      'quoted Authorization keeps its scheme',
+      '{"Authorization":"SSWS 00QCjAl4MlV-WPXM0123"}',
+      `{"Authorization":"SSWS ${R}"}`,
+    ],
+    [
+      'an env entry as JSON text',
+      '[{"name":"DB_PASSWORD","value":"hunter22"},{"name":"REGION","value":"eu-west-1"}]',
+      `[{"name":"DB_PASSWORD","value":"${R}"},{"name":"REGION","value":"eu-west-1"}]`,
+    ],
+    [
+      'an env entry as inspect text',
+      "[ { name: 'API_TOKEN', value: 'hunter22' } ]",
+      `[ { name: 'API_TOKEN', value: '${R}' } ]`,
+    ],
+    ['an env entry as YAML', '- name: DB_PASSWORD\n  value: hunter22', `- name: DB_PASSWORD\n  value: ${R}`],
+    [
+      "-u user:'pass' (a shell-quoted password)",
+      "curl -u deploy:'s3cret!Pw' https://x",
+      `curl -u deploy:'${R}' https://x`,
+    ],
+    ["Go's name := value", 'password := "hunter22"', `password := "${R}"`],
+    ["Makefile's NAME ?= value", 'PASSWORD ?= hunter22', `PASSWORD ?= ${R}`],
+    ["Ruby's name => 'value'", '{"password"=>"hunter22", "host"=>"db"}', `{"password"=>"${R}", "host"=>"db"}`],
+    [
+      'AzureWebJobsStorage=',
+      'AzureWebJobsStorage=Xk9vLm2pQr7 LOG_LEVEL=debug',
+      `AzureWebJobsStorage=${R} LOG_LEVEL=debug`,
+    ],
   ])('%s', (_, text, expected) => {
     expect(r.redactString(text)).toBe(expected);
+  });
+
+  it.each([
+    ['doppler-token', 'dp.st.prd.abcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ123'],
+    ['tailscale-key', 'tskey-k1234567890CNTRL-abcdefghijABCDEFGHIJ'],
+    [
+      'amazon-bedrock-api-key',
+      `bedrock-api-key-${Buffer.from('bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Credential=AKIAEXAMPLE').toString('base64')}`,
+    ],
+  ])('%s: a documented variant is found', (rule, token) => {
+    expect(r.explain({ note: `using ${token} now` })).toEqual([{ path: ['note'], rule }]);
+    expect(r.redactString(`using ${token} now`)).toBe(`using ${R} now`);
+  });
+
+  it('reads AzureWebJobsStorage as a connection string: credentials go, the development setting stays', () => {
+    expect(r.redact({ AzureWebJobsStorage: 'AccountName=a;AccountKey=abc+def/ghi==;EndpointSuffix=x' })).toEqual({
+      AzureWebJobsStorage: `AccountName=a;AccountKey=${R};EndpointSuffix=x`,
+    });
+    expect(r.redact({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toEqual({
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    });
+    expect(r.redact({ AzureWebJobsStorage: 'Xk9vLm2pQr7' })).toEqual({ AzureWebJobsStorage: R });
+  });
+
+  it('keeps a count under pass (test results) but not a string', () => {
+    expect(r.redact({ pass: 42, fail: 0 })).toEqual({ pass: 42, fail: 0 });
+    expect(r.redact({ pass: 'Xk9vLm2pQr7' })).toEqual({ pass: R });
   });
 
   it.each([
@@ -200,6 +269,16 @@ describe('string scanners', () => {
     'ghp_some_long_identifier_name_here_x_yz_abc',
     'zeros AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==',
     'https://api.example.com/v1/items?page=2&limit=50',
+    'Password: Must be at least 12 characters',
+    "UPDATE users SET password_hash = crypt($1, gen_salt('bf')) WHERE id = $2",
+    'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) }',
+    'input SignupInput { email: String! password: String! }',
+    'bot 1234567890 joined the channel',
+    'items.map(token => token.trim())',
+    'CFLAGS += -O2 and retries ?= 3',
+    'Missing Bearer Token',
+    'Bearer Authentication is required',
+    'not authorized on resource: arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf',
   ])('keeps %s', (text) => {
     expect(r.redactString(text)).toBe(text);
   });

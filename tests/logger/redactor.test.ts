@@ -35,7 +35,7 @@ describe('redactor', () => {
     });
   });
 
-  it('censors every leaf of an object under a secret key, but keeps booleans, nulls and metadata keys', () => {
+  it('censors every leaf of an object under a secret key, but keeps booleans, nulls, metadata keys and user names', () => {
     expect(
       r.redact({
         credentials: { user: 'a', pass: 'b' },
@@ -44,7 +44,7 @@ describe('redactor', () => {
         cookie: { maxAge: 3600, sameSite: 'lax', value: 'sid=abc' },
       }),
     ).toEqual({
-      credentials: { user: '[REDACTED]', pass: '[REDACTED]' },
+      credentials: { user: 'a', pass: '[REDACTED]' },
       passwordSet: true,
       token: null,
       cookie: { maxAge: 3600, sameSite: 'lax', value: '[REDACTED]' },

@@ -105,7 +105,7 @@ describe('the scanner gates hide nothing', () => {
       'google-chat-webhook': 'https://chat.googleapis.com/v1/spaces/A/messages?k=1',
       'slack-webhook': 'https://hooks.slack.com/services/a/b/c/d/e/f/g/h/i/j/k',
       'slack-file-token': 'https://slack.com/a?t=b',
-      'teams-webhook': 'https://x.webhook.office.com/webhookb2/a',
+      'teams-webhook': 'https://outlook.office.com/webhook/a',
       'telegram-bot-url': 'https://api.telegram.org/bot1:a/x',
       'zapier-webhook': 'https://hooks.zapier.com/hooks/catch/1/2/3/',
       'user-password-flag': 'x -u a:b y',

@@ -140,6 +140,8 @@ export const SECRET_PHRASES: readonly (readonly string[])[] = [
   ['account', 'number'],
   ['security', 'code'],
   ['connection', 'string'],
+  // Azure Functions' `AzureWebJobsStorage` holds a storage connection string.
+  ['jobs', 'storage'],
 ];
 
 /**
@@ -237,6 +239,21 @@ export const METADATA_WORDS: readonly string[] = [
   'strength',
   'env',
   'var',
+  // Who a credential belongs to, and where a secret is kept: `auth: { user, pass }`, `secretArn`.
+  'user',
+  'username',
+  'email',
+  'kid',
+  'ref',
+  'arn',
+  // Options and outcomes about a secret (Node's TLS and crypto options, `authorizationError`).
+  'encoding',
+  'oid',
+  'engine',
+  'identifier',
+  'context',
+  'error',
+  'errors',
 ];
 
 /** Words that, beside `token` or `tokens`, make the key a count of language-model tokens. */
@@ -289,12 +306,19 @@ const GLUED_PASS = /^(?:db|pg|mysql|redis|smtp|ldap|admin|root|user|ftp|proxy|ma
 /** `session_id` and Vault's `secret_id` are secrets although they end in `id`. */
 const SECRET_IDS = new Set(['session', 'secret']);
 
+/** `expires_in`, `expiresIn`: how long a token lives (OAuth token responses). */
+function expiresIn(words: readonly string[]): boolean {
+  const n = words.length;
+  return n > 1 && words[n - 1] === 'in' && (words[n - 2] === 'expires' || words[n - 2] === 'expire');
+}
+
 /** The built-in rule for a list of words, or null. */
 function builtinRule(words: readonly string[]): string | null {
   const n = words.length;
   if (n === 0) return null;
   const last = words[n - 1] as string;
   if (n > 1 && METADATA.has(last) && !(last === 'id' && SECRET_IDS.has(words[n - 2] as string))) return null;
+  if (expiresIn(words)) return null;
   for (let i = 0; i < n; i++) {
     const word = words[i] as string;
     if (word === 'token' || word === 'tokens') {
@@ -394,10 +418,19 @@ const STATE_WORDS = new Set([
   'negotiate',
   'kerberos',
   'anonymous',
+  // fetch()'s `credentials` option.
+  'include',
+  'omit',
+  'same-origin',
 ]);
 
 /** A filesystem path: `/run/secrets/db`, `./key.json`, `~/.pgpass`, `C:\keys\sa.json`. */
 const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
+
+/** A GraphQL type, as in `$password: String!` or `input X { password: String! }`. */
+const GRAPHQL_TYPE = /^\[?(?:String|ID)!?\]?!?$/;
+/** A SQL function of a placeholder, as in `SET password_hash = crypt($1, gen_salt('bf'))`. */
+const SQL_CALL = /^[A-Za-z_]\w+\((?:\$\d{1,2}|\?|:[a-z_]\w*)\)?$/;
 
 /**
  * True when `value`, found under a key that `rule` made secret, is not a secret after all: a
@@ -406,7 +439,8 @@ const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)[^\s]*$/;
  * path under `pwd` or `credentials` (`PWD=/home/ann`, `GOOGLE_APPLICATION_CREDENTIALS=/run/sa.json`).
  */
 export function keptUnderSecretKey(rule: string, value: unknown): boolean {
-  if (typeof value === 'number') return rule === 'key:tokens';
+  // A count of tokens; `{ pass: 42, fail: 0 }` counts passed tests (a password is a string).
+  if (typeof value === 'number') return rule === 'key:tokens' || rule === 'key:pass';
   if (typeof value !== 'string') return false;
   if (value.length === 0) return true;
   if (mayBePlaceholder(value)) {
@@ -414,24 +448,33 @@ export function keptUnderSecretKey(rule: string, value: unknown): boolean {
     const named = NAMED_PLACEHOLDER.exec(value);
     if (named !== null && namesTheSecret(named[1] as string, rule)) return true;
   }
-  if (value.length <= 9 && STATE_WORDS.has(value.toLowerCase())) return true;
+  if (value.length <= 11 && STATE_WORDS.has(value.toLowerCase())) return true;
   if (rule === 'key:tokens') return /^\d+$/.test(value);
   if (rule === 'key:pwd' || rule === 'key:credentials' || rule === 'key:credential') return FILE_PATH.test(value);
   return false;
+}
+
+/**
+ * True when `value`, read after a secret name inside text, is code rather than a secret: a GraphQL
+ * type (`$password: String!`) or a SQL function of a placeholder (`password_hash = crypt($1, ...)`).
+ * Only text is read this way: a structured value under a secret key is the secret.
+ */
+export function codeInText(value: string): boolean {
+  return (value.length <= 12 && GRAPHQL_TYPE.test(value)) || (value.includes('(') && SQL_CALL.test(value));
 }
 
 /** True when a key names metadata (`maxAge`, `sameSite`, `path`, `type`): kept inside a secret object. */
 export function isMetadataKey(key: string): boolean {
   const words = keyWords(key);
   const last = words[words.length - 1];
-  return last !== undefined && METADATA.has(last);
+  return last !== undefined && (METADATA.has(last) || expiresIn(words));
 }
 
 /**
  * Rules whose value is a connection string (`dsn`, `connectionString`): the logger censors its
  * credentials and keeps the rest readable (`redis://default:[REDACTED]@cache:6379`).
  */
-export const CONNECTION_RULES: ReadonlySet<string> = new Set(['key:dsn', 'key:connection-string']);
+export const CONNECTION_RULES: ReadonlySet<string> = new Set(['key:dsn', 'key:connection-string', 'key:jobs-storage']);
 
 /** Decides, and remembers, which rule (if any) makes a key secret. */
 export class KeyRules {

@@ -64,11 +64,11 @@ export const GENERIC_PATTERNS: readonly HintedPattern[] = [
     secretGroup: 1,
   },
   {
-    // `curl -u user:password`, `--user user:password`, `--user=user:password`.
+    // `curl -u user:password`, `--user user:password`, `--user=user:password`, `-u user:'password'`.
     name: 'user-password-flag',
     hint: '-u',
-    regex: /(?<![\w-])(?:-u|--user)(?:[ \t]+|=|(?=["']))(["']?)[^\s:"']*:([^\s"']+)\1/g,
-    secretGroup: 2,
+    regex: /(?<![\w-])(?:-u|--user)(?:[ \t]+|=|(?=["']))["']?[^\s:"']*:["']?([^\s"']+)/g,
+    secretGroup: 1,
   },
 ];
 

@@ -10,7 +10,7 @@
  *
  * It returns where the secrets are; the redactor censors them.
  */
-import { type KeyRules, keptUnderSecretKey } from './keys.js';
+import { codeInText, type KeyRules, keptUnderSecretKey } from './keys.js';
 import { AUTH_SCHEMES, GENERIC_PATTERNS, type HintedPattern, hintNeeds, type SecretPattern, Seen } from './patterns.js';
 import { TOKEN_SHAPES, type TokenShape } from './tokens.js';
 
@@ -53,7 +53,7 @@ export const MIN_RUN: Readonly<Record<string, number>> = {
   'google-chat-webhook': 10, // googleapis
   'slack-webhook': 8, // services | workflows | triggers
   'slack-file-token': 5, // slack
-  'teams-webhook': 9, // webhookb2
+  'teams-webhook': 7, // webhook (outlook.office.com/webhook/, x.webhook.office.com/webhookb2/)
   'telegram-bot-url': 8, // telegram
   'zapier-webhook': 6, // zapier
   'user-password-flag': 2, // -u
@@ -152,7 +152,7 @@ function proseFollows(text: string, at: number): boolean {
   return text.charCodeAt(at) === Ch.Space && isLetter(text.charCodeAt(at + 1));
 }
 
-/** A credential after a scheme word: long enough, and with a digit or mixed case (not a word). */
+/** A credential after a scheme word: long enough, with letters and digits or mixed case (not a word, not a number). */
 function looksLikeCredential(text: string, from: number, to: number): boolean {
   if (to - from < 8) return false;
   let digit = false;
@@ -164,8 +164,18 @@ function looksLikeCredential(text: string, from: number, to: number): boolean {
     else if (c >= 65 && c <= 90) upper = true;
     else if (c >= 97 && c <= 122) lower = true;
   }
-  return digit || (upper && lower && to - from >= 16);
+  // All digits is an id or a count (`bot 1234567890 joined`), not a credential.
+  return (digit && (upper || lower)) || (upper && lower && to - from >= 16);
 }
+
+/** `Must`, `must`: a word as prose writes it, first letter maybe upper-case, the rest lower. */
+function isProseWord(text: string, from: number, to: number): boolean {
+  const c = text.charCodeAt(from);
+  return to > from && ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) && isLowerWord(text, from + 1, to);
+}
+
+/** Words that say what a bearer credential is, not the credential: `Missing Bearer Token`. */
+const BEARER_WORDS = new Set(['token', 'tokens', 'auth', 'authentication', 'authorization', 'header', 'scheme']);
 
 /** `Basic` credentials are base64 of `user:password`. */
 function isBasicCredential(value: string): boolean {
@@ -223,6 +233,10 @@ const COOKIE_RULES = new Set(['key:cookie', 'key:cookies', 'key:set-cookie']);
 const XML_ELEMENT = /<([A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>([^<]{1,1000})<\/\1?\2>/g;
 
 const AUTH_RULES = new Set(['key:authorization', 'key:auth', 'key:bearer']);
+
+/** The end of `name: 'DB_PASSWORD', ` (JSON, inspect, escaped JSON) or YAML's `- name: DB_PASSWORD\n` before a `value` pair. */
+const ENTRY_NAME =
+  /(?:name|Name|key|Key)\\?["']?\s*[:=]\s*(?:\\?["']([A-Za-z_][\w.-]{0,80})\\?["']\s*,|([A-Za-z_][\w.-]{0,80})[ \t]*\r?\n)\s*\\?["']?$/;
 
 export class TextScanner {
   readonly #keys: KeyRules;
@@ -445,7 +459,8 @@ export class TextScanner {
     if (word === 'basic') {
       if (!isBasicCredential(value)) return;
     } else if (word === 'bearer') {
-      if (isLowerWord(text, from, to) && proseFollows(text, to)) return;
+      // `bearer token missing`, `Missing Bearer Token`, `Bearer Authentication is required`.
+      if (isProseWord(text, from, to) && (proseFollows(text, to) || BEARER_WORDS.has(value.toLowerCase()))) return;
     } else if (!looksLikeCredential(text, from, to)) {
       return;
     }
@@ -492,6 +507,12 @@ export class TextScanner {
     return rule;
   }
 
+  /** The key rule of the `name` just before a `value` pair: `{"name":"DB_PASSWORD","value":...}`. */
+  #entryName(text: string, valueAt: number): string | null {
+    const m = ENTRY_NAME.exec(text.slice(Math.max(0, valueAt - 120), valueAt));
+    return m === null ? null : this.#keys.match((m[1] ?? m[2]) as string);
+  }
+
   /**
    * The value of every `name=value` / `name: value` whose name is secret, scanning by hand (a
    * regex trying a name at every letter costs several times more). Quoted names and values
@@ -509,6 +530,8 @@ export class TextScanner {
       i = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
       const c = text.charCodeAt(i);
       let end = i;
+      // Makefile's `PASSWORD ?= x` and `+=`: the operator's first character is part of the separator.
+      if (c === Ch.Equals && (text.charCodeAt(end - 1) === 63 || text.charCodeAt(end - 1) === 43)) end--;
       while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
       const q = text.charCodeAt(end - 1);
       if (q === Ch.Quote || q === Ch.Apostrophe) {
@@ -527,9 +550,24 @@ export class TextScanner {
       let from = i + 1;
       const after = text.charCodeAt(from);
       if (c === Ch.Colon && after === Ch.Slash) continue; // the `://` of a URL
+      // `arn:aws:secretsmanager:...:secret:prod/db`: a segment of a colon-separated name, not a pair.
+      if (c === Ch.Colon && start > 0 && text.charCodeAt(start - 1) === Ch.Colon && !isSpace(after)) continue;
       if (c === Ch.Equals && after === Ch.Equals) continue; // `==`: base64 padding or a comparison
-      const rule = this.#nameRule(text, start, end);
-      if (rule === null) continue;
+      let rule = this.#nameRule(text, start, end);
+      if (rule === null) {
+        // `{ name: 'DB_PASSWORD', value: '...' }` as text: the value is judged by the name before it.
+        if (end - start !== 5 || !(text.startsWith('value', start) || text.startsWith('Value', start))) continue;
+        rule = this.#entryName(text, start);
+        if (rule === null) continue;
+      }
+      // Go's `password := "x"`: the colon and the equals sign are one separator.
+      if (c === Ch.Colon && after === Ch.Equals) from++;
+      // Ruby's and PHP's `password => 'x'`: the arrow is a separator when a quoted value follows.
+      if (c === Ch.Equals && after === 62) {
+        const q = text.charCodeAt(from + 1 + (isSpace(text.charCodeAt(from + 1)) ? 1 : 0));
+        if (q !== Ch.Quote && q !== Ch.Apostrophe) continue;
+        from++;
+      }
       while (from < len && isSpace(text.charCodeAt(from))) from++;
       let open = 0;
       let escaped = false;
@@ -562,7 +600,16 @@ export class TextScanner {
       }
       if (to === from) continue;
       const value = text.slice(from, to);
-      if (value === this.#censorText || keptUnderSecretKey(rule, value)) continue;
+      if (value === this.#censorText || keptUnderSecretKey(rule, value) || codeInText(value)) continue;
+      if (open !== 0 && AUTH_RULES.has(rule)) {
+        // `"Authorization":"SSWS 00Qc..."`: a known scheme word stays, the credential goes.
+        let s = from;
+        while (s < to && isLetter(text.charCodeAt(s))) s++;
+        if (s < to && isSpace(text.charCodeAt(s)) && AUTH_SCHEMES.has(text.slice(from, s).toLowerCase())) {
+          while (s < to && isSpace(text.charCodeAt(s))) s++;
+          if (s < to) from = s;
+        }
+      }
       if (open === 0) {
         if (AUTH_RULES.has(rule) && /^[A-Za-z][A-Za-z0-9-]{1,24}$/.test(value) && isSpace(text.charCodeAt(to))) {
           // `Authorization: SSWS 00Qc...`: the scheme stays, the credential after it goes.
@@ -577,7 +624,7 @@ export class TextScanner {
           continue;
         }
         // `password: must be at least 12 characters` is prose about a password.
-        if (c === Ch.Colon && isLowerWord(text, from, to) && proseFollows(text, to)) continue;
+        if (c === Ch.Colon && isProseWord(text, from, to) && proseFollows(text, to)) continue;
       }
       spans.push({ start: from, end: to, rule });
       i = to - 1;
