@@ -435,6 +435,8 @@ describe('placeholders', () => {
         d: { password: '$ecret12' },
         e: { password: '@dmin123' },
         f: { password: '$AA0000' },
+        g: { password: '<your password>', apiKey: '<API_KEY>' },
+        h: { password: '<hunter2!>', secret: '<     >', token: '<a1b2c3d4>' },
       }),
     ).toEqual({
       a: { password: '$password' },
@@ -443,6 +445,8 @@ describe('placeholders', () => {
       d: { password: R },
       e: { password: R },
       f: { password: R },
+      g: { password: '<your password>', apiKey: '<API_KEY>' },
+      h: { password: R, secret: R, token: R },
     });
   });
 });

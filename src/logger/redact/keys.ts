@@ -344,10 +344,11 @@ function builtinRule(words: readonly string[]): string | null {
 
 /**
  * A value under a secret key that is a placeholder, not a secret: `?`, `$1`, `%s`, `${DB_PASSWORD}`,
- * `{{token}}`, `<password>`, `***`.
+ * `{{token}}`, `<password>`, `<your api key>`, `***`. Between angle brackets only words (letters,
+ * `_`, `-`, spaces): `<hunter2!>` or `<     >` under `password` is a password, not a placeholder.
  */
 export const PLACEHOLDER =
-  /^(?:\?|\$\d{1,2}|%[sd]|\$\{[^}]*\}|\{\{[^}]*\}\}|<[^<>]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
+  /^(?:\?|\$\d{1,2}|%[sd]|\$\{[^}]*\}|\{\{[^}]*\}\}|<[A-Za-z][A-Za-z_ -]*>|\*+|x{3,}|X{3,}|\.\.\.|null|undefined|None|nil)$/;
 /** `$password`, `:password`, `@password`, `$DB_PASSWORD`: a named placeholder, kept when it names the secret. */
 export const NAMED_PLACEHOLDER = /^[$:@]([A-Za-z_]\w*)$/;
 
