@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { ConfigError } from 'bulwark/config';
+import { afterEach, expect } from 'vitest';
 
 /** A fresh temp directory per test, removed after it; `write` puts a file in it and returns its path. */
 export function tempDirs(): { dir(): string; write(name: string, text: string): string } {
@@ -24,4 +25,15 @@ export function tempDirs(): { dir(): string; write(name: string, text: string): 
       return path;
     },
   };
+}
+
+/** The ConfigError `fn` throws; fails the test when it throws something else or nothing. */
+export function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
 }

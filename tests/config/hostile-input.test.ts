@@ -11,7 +11,7 @@ import { ConfigError, explainConfig, loadConfig, watchConfig } from 'bulwark/con
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { deepValue, prototypeSnapshot, prototypesClean } from '../helpers/hostile.js';
-import { tempDirs } from './helpers.ts';
+import { errorOf, tempDirs } from './helpers.ts';
 
 const files = tempDirs();
 const before = prototypeSnapshot();
@@ -20,16 +20,6 @@ afterEach(() => {
   // A failed test must not leave a polluted prototype behind for the next one.
   for (const key of ['isAdmin', 'polluted', 'host']) delete (Object.prototype as Record<string, unknown>)[key];
 });
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const loose = z.looseObject({ db: z.looseObject({ host: z.string().default('db') }).default({ host: 'db' }) });
 const records = z.record(z.string(), z.unknown());

@@ -1,20 +1,10 @@
 import { inspect } from 'node:util';
-import { ConfigError, explainConfig, loadConfig, secret } from 'bulwark/config';
+import { explainConfig, loadConfig, secret } from 'bulwark/config';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tempDirs } from './helpers.ts';
+import { errorOf, tempDirs } from './helpers.ts';
 
 const files = tempDirs();
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig: sources and precedence', () => {
   const schema = z.object({

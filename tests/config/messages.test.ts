@@ -5,19 +5,9 @@ import { ConfigError } from 'bulwark';
 import { loadConfig } from 'bulwark/config';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tempDirs } from './helpers.ts';
+import { errorOf, tempDirs } from './helpers.ts';
 
 const files = tempDirs();
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config messages', () => {
   it('an unset variable in a secret setting names the variable, and the hint is not masked', () => {

@@ -4,25 +4,15 @@
  * parser run with a plain `process.env` that is always put back. For any data the `yaml` package
  * writes, shared objects (anchors and aliases) included, the value is what its own `parse` reads.
  */
-import { ConfigError, loadConfig } from 'bulwark/config';
+import { loadConfig } from 'bulwark/config';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { tempDirs } from './helpers.ts';
+import { errorOf, tempDirs } from './helpers.ts';
 
 const files = tempDirs();
 const records = z.record(z.string(), z.unknown());
-
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const load = (text: string) => loadConfig({ schema: records, env: {}, files: [files.write('app.yaml', text)] });
 
