@@ -6,7 +6,7 @@
  * a plain `res.writeHead(200, headers)` handler down that path. Every head is written by
  * `writeHead`: `end()`, `write()` and `flushHeaders()` without it call `this.writeHead(statusCode)`.
  */
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 
 type WriteHead = ServerResponse['writeHead'];
 type Headers = Record<string, unknown> | readonly unknown[];
@@ -51,30 +51,47 @@ function withHeader(headers: Headers, name: string, value: string): Headers {
   return flat;
 }
 
+/** node:http's own writeHead: what a response without one of its own calls. */
+const NODE_WRITE_HEAD = ServerResponse.prototype.writeHead;
+
+/** What an adder keeps on a response whose `writeHead` was already replaced by someone else. */
+interface Chained {
+  readonly value: string;
+  readonly previous: WriteHead;
+}
+
 /**
  * Adds one header, `name` (lower-case), to responses as their heads are written: `add(res, value)`
  * gives `res` this adder's `writeHead`, one function for every response, the value riding on the
- * response. Each adder keeps its value and the `writeHead` it replaced under its own symbols, so
- * two adders on one response (two `requestId`s with different headers) each send theirs.
+ * response under this adder's own symbol, so two adders on one response (two `requestId`s with
+ * different headers) each send theirs. A `writeHead` another middleware gave the response stays in
+ * the chain: then the value rides with it (`Chained`). One property per response, always present
+ * when the adder's `writeHead` runs: a symbol read that misses walks the response's whole
+ * prototype chain, measured as the largest cost of the adder.
  * @internal
  */
 export class HeaderAdder {
-  readonly #value: symbol = Symbol('bulwark.http.head.value');
-  readonly #previous: symbol = Symbol('bulwark.http.head.previous');
+  readonly #key: symbol = Symbol('bulwark.http.head');
   readonly #writeHead: WriteHead;
 
   constructor(name: string) {
-    const valueKey = this.#value;
-    const previousKey = this.#previous;
+    const key = this.#key;
     this.#writeHead = function writeHead(this: ServerResponse, status: number, reason?: unknown, headers?: unknown) {
-      const own = this as unknown as Record<symbol, unknown>;
-      const write = ((own[previousKey] as WriteHead | undefined) ??
-        (Object.getPrototypeOf(this) as ServerResponse).writeHead) as AnyWriteHead;
-      const value = own[valueKey] as string | undefined;
-      // A header the handler set itself wins, as it did when ours was set first.
-      if (value === undefined || this.hasHeader(name)) {
-        return write.call(this, status, reason, headers);
+      const kept = (this as unknown as Record<symbol, string | Chained | undefined>)[key];
+      let value: string;
+      let write: AnyWriteHead;
+      if (typeof kept === 'object') {
+        value = kept.value;
+        write = kept.previous as AnyWriteHead;
+      } else {
+        // node's, or a subclass's own (a server made with createServer({ ServerResponse })).
+        write = (Object.getPrototypeOf(this) as ServerResponse).writeHead as AnyWriteHead;
+        // Not added to this response (our writeHead copied onto another): nothing to send.
+        if (kept === undefined) return write.call(this, status, reason, headers);
+        value = kept;
       }
+      // A header the handler set itself wins, as it did when ours was set first.
+      if (this.hasHeader(name)) return write.call(this, status, reason, headers);
       if (typeof reason !== 'string') {
         headers ??= reason;
         reason = undefined;
@@ -90,10 +107,18 @@ export class HeaderAdder {
 
   /** Makes `res` send `value` as its head is written. Nothing on node's prototypes changes. */
   add(res: ServerResponse, value: string): void {
-    const own = res as unknown as Record<symbol, unknown>;
-    own[this.#value] = value;
-    // A writeHead another middleware gave this response stays in the chain, after ours.
-    if (Object.hasOwn(res, 'writeHead') && res.writeHead !== this.#writeHead) own[this.#previous] = res.writeHead;
+    const current = res.writeHead;
+    const own = res as unknown as Record<symbol, string | Chained | undefined>;
+    let previous: WriteHead | undefined;
+    if (current === this.#writeHead) {
+      // Added again: the chain it already had stays.
+      const kept = own[this.#key];
+      previous = typeof kept === 'object' ? kept.previous : undefined;
+    } else if (current !== NODE_WRITE_HEAD && Object.hasOwn(res, 'writeHead')) {
+      // Read through the prototype chain first: the common case, node's own, costs one load.
+      previous = current;
+    }
+    own[this.#key] = previous === undefined ? value : { value, previous };
     res.writeHead = this.#writeHead;
   }
 }

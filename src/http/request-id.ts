@@ -48,8 +48,7 @@ const clientIdRedactor = (): Redactor => {
 /**
  * What the log context holds for one request, as `withLogContext({ requestId })` makes it, without
  * scanning an id bulwark made itself for secrets (a UUID costs the redactor more than the rest of
- * the request's overhead together). An id the client sent is scanned, once. Entered with
- * `logContext.run(context, fn, ...args)`: no closure per request.
+ * the request's overhead together). An id the client sent is scanned, once.
  */
 function contextOf(id: string): LogContext {
   const outer = logContext.getStore();
@@ -125,7 +124,9 @@ class RequestIds implements RequestIdMiddleware {
     }
     return (req, res) => {
       const id = this.#assign(req, res);
-      logContext.run(contextOf(id), listener, req, res);
+      // A closure, not run(context, listener, req, res): node's run then gathers the arguments into
+      // an array and spreads them again, which measured slower than the closure (decision 0014).
+      logContext.run(contextOf(id), () => listener(req, res));
     };
   }
 
