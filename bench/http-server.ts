@@ -4,6 +4,9 @@
  *
  * framework: `node` | `fastify`. setup:
  * - `bare`: GET /hello answers "hello" and nothing else runs.
+ * - `noop`: the same behind one middleware that does nothing (fastify: an `onRequest` hook). Any
+ *   hook or plugin puts a fastify process on a slower path of node's (decision 0014, "Measured
+ *   side by side"), which a bare fastify process takes only sometimes: this is bare on that path.
  * - `all`: the same route under requestId, loadShedder, requestDeadline and problemHandler.
  * - `cpu`: GET /cpu burns BURN_MS of CPU; GET /health answers at once. No protection.
  * - `cpu-shed`: the same under bulwark's loadShedder (health exempt).
@@ -55,7 +58,9 @@ if (framework === 'node') {
     res.writeHead(404).end();
   };
   let wrapped: (req: IncomingMessage, res: ServerResponse) => void = listener;
-  if (setup === 'all') {
+  if (setup === 'noop') {
+    wrapped = (req, res) => listener(req, res);
+  } else if (setup === 'all') {
     const p = all();
     wrapped = p.ids.node(p.shedder.node(p.deadline.node(p.problems.node(listener))));
   } else if (setup?.startsWith('only-')) {
@@ -76,7 +81,7 @@ if (framework === 'node') {
       shedder.on('overload', ({ sample }) => console.error('overload', JSON.stringify(sample)));
       shedder.on('recover', ({ sample, shed }) => console.error('recover', shed, JSON.stringify(sample)));
     }
-  } else if (setup !== 'bare' && setup !== 'cpu') {
+  } else if (setup !== 'bare' && setup !== 'cpu' && setup !== 'noop') {
     throw new Error(`unknown setup ${setup} for node`);
   }
   const server = createServer(wrapped);
@@ -84,7 +89,9 @@ if (framework === 'node') {
   port = (server.address() as AddressInfo).port;
 } else if (framework === 'fastify') {
   const app = Fastify();
-  if (setup === 'all') {
+  if (setup === 'noop') {
+    app.addHook('onRequest', (_request, _reply, done) => done());
+  } else if (setup === 'all') {
     const p = all();
     await app.register(p.ids.fastify);
     await app.register(p.shedder.fastify);
@@ -100,7 +107,7 @@ if (framework === 'node') {
       retryAfter: 1,
       exposeStatusRoute: '/health',
     });
-  } else if (setup !== 'bare' && setup !== 'cpu') {
+  } else if (setup !== 'bare' && setup !== 'cpu' && setup !== 'noop') {
     throw new Error(`unknown setup ${setup} for fastify`);
   }
   app.get('/__cpu', async () => cpuRoute('/__cpu'));

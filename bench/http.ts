@@ -6,13 +6,15 @@
  *    network (bench/http-response.ts), then over real sockets with the client in the same process
  *    (bench/http-ab.ts): CPU per request, the least disturbed by a shared machine.
  * 1. Overhead: GET /hello with requestId, loadShedder, requestDeadline and problemHandler all on,
- *    against the bare handler, on node:http and fastify (budget: at most 5% fewer requests/s).
+ *    against the bare handler, on node:http and fastify (budget: at most 5% fewer requests/s),
+ *    the two servers side by side (bench/http-overhead.ts).
  * 2. Overload: a CPU-bound route flooded at twice the capacity measured just before, without
  *    protection, with bulwark's loadShedder, and (fastify) with @fastify/under-pressure; /health
  *    probed every 50 ms throughout.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { measureHttpOverhead } from './http-overhead.ts';
 import { SHED } from './http-shed.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -59,76 +61,6 @@ async function withServer<T>(framework: string, setup: string, fn: (base: string
 }
 
 const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const OVERHEAD_S = 3;
-// Rounds of the overhead A/B: on two shared cores one 3 s round's ratio moves by 0.7x to 1.0x
-// from the machine alone (same code, run after run), so the median of many paired rounds is read.
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 12);
-
-async function cpuUs(base: string): Promise<number> {
-  const res = await fetch(`${base}/__cpu`);
-  return ((await res.json()) as { cpuUs: number }).cpuUs;
-}
-
-export async function measureHttpOverhead(): Promise<void> {
-  console.log(
-    `\nbulwark/http overhead: GET /hello, autocannon -c 50 -d ${OVERHEAD_S} from a second process, loopback,`,
-  );
-  console.log(
-    `${ROUNDS} rounds alternating bare and all-on (2 shared cores): means, and the median (range) of each round's all-on / bare ratio.`,
-  );
-  console.log("CPU per request: the server process's user+system time over the run / the requests it served.");
-  console.log(
-    line([
-      'framework',
-      'bare req/s',
-      'all four req/s',
-      'req/s ratio',
-      'bare CPU us/req',
-      'all four CPU us/req',
-      'req/s ratio from CPU',
-      'req/s ratio, median of rounds (range)',
-      'CPU ratio, median of rounds',
-    ]),
-  );
-  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
-  for (const framework of (process.env.BENCH_FRAMEWORKS ?? 'node,fastify').split(',')) {
-    const rps: Record<string, number[]> = { bare: [], all: [] };
-    const cpu: Record<string, number[]> = { bare: [], all: [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const setup of round % 2 === 0 ? ['bare', 'all'] : ['all', 'bare']) {
-        const run = await withServer(framework, setup, async (base) => {
-          const before = await cpuUs(base);
-          const result = await load({ url: `${base}/hello`, connections: 50, seconds: OVERHEAD_S });
-          const after = await cpuUs(base);
-          const served = Object.values(result.statuses).reduce((n, s) => n + s.count, 0);
-          return { result, usPerRequest: (after - before) / served };
-        });
-        rps[setup]?.push(run.result.requestsPerSecond);
-        cpu[setup]?.push(run.usPerRequest);
-      }
-    }
-    const mean = (xs: number[] = []) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const [bare, all, bareCpu, allCpu] = [mean(rps.bare), mean(rps.all), mean(cpu.bare), mean(cpu.all)];
-    // Each round measured both setups back to back: its ratio saw one load.
-    const sorted = (f: (i: number) => number) => Array.from({ length: ROUNDS }, (_, i) => f(i)).sort((a, b) => a - b);
-    const rpsRatios = sorted((i) => (rps.all?.[i] ?? Number.NaN) / (rps.bare?.[i] ?? Number.NaN));
-    const cpuRatios = sorted((i) => (cpu.bare?.[i] ?? Number.NaN) / (cpu.all?.[i] ?? Number.NaN));
-    const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? Number.NaN;
-    console.log(
-      line([
-        framework,
-        bare.toFixed(0),
-        all.toFixed(0),
-        (all / bare).toFixed(3),
-        bareCpu.toFixed(1),
-        allCpu.toFixed(1),
-        (bareCpu / allCpu).toFixed(3),
-        `${median(rpsRatios).toFixed(3)} (${rpsRatios[0]?.toFixed(2)}-${rpsRatios.at(-1)?.toFixed(2)})`,
-        median(cpuRatios).toFixed(3),
-      ]),
-    );
-  }
-}
 
 export async function measureHttpOverload(): Promise<void> {
   const OVERLOAD_S = 6;
