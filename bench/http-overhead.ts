@@ -17,11 +17,10 @@
  * Without `taskset` or a second core the servers and the load share whatever the OS gives them
  * (printed as "not pinned"): the side-by-side comparison still holds, less steadily.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { load, type Pin, startServer, stopServer } from './http-process.ts';
 
-const root = join(import.meta.dirname, '..');
 const SESSIONS = Number(process.env.BENCH_HTTP_SESSIONS ?? 7);
 const ROUNDS = 3;
 const SECONDS = 2;
@@ -48,32 +47,13 @@ function canPin(): boolean {
   }
 }
 const pinned = canPin();
-/** `[command, args]` running `args` on `core` when pinning works. */
-const on = (core: number, args: string[]): [string, string[]] =>
-  pinned ? ['taskset', ['-c', String(core), ...args]] : [args[0] as string, args.slice(1)];
+/** Servers on core 1, their load on core 0, when pinning works. */
+const pin = (core: number): Pin => (pinned ? ['taskset', '-c', String(core)] : []);
 
-async function startServer(framework: string, setup: string): Promise<{ child: ChildProcess; base: string }> {
-  const [command, args] = on(1, [process.execPath, join(root, SERVER), framework, setup]);
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`http-server ${framework} ${setup} exited with ${code}`)));
-    child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
-
-/** Requests served by autocannon (a process of its own, on the load's core) in `seconds`. */
-function load(url: string, seconds: number): Promise<number> {
-  const options = JSON.stringify({ url, connections: CONNECTIONS, seconds });
-  const [command, args] = on(0, [process.execPath, join(root, 'bench/http-load.ts'), options]);
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error) return reject(error);
-      const result = JSON.parse(stdout) as { statuses: Record<string, { count: number }> };
-      resolve(Object.values(result.statuses).reduce((n, s) => n + s.count, 0));
-    });
-  });
+/** Requests answered by one autocannon run (a process of its own, on the load's core) of `seconds`. */
+async function served(url: string, seconds: number): Promise<number> {
+  const result = await load({ url, connections: CONNECTIONS, seconds }, pin(0));
+  return Object.values(result.statuses).reduce((n, s) => n + s.count, 0);
 }
 
 async function cpuUs(base: string): Promise<number> {
@@ -94,28 +74,32 @@ interface Session {
 
 /** One session: fresh processes for `a` and `b`, loaded side by side for ROUNDS rounds. */
 async function session(framework: string, a: string, b: string): Promise<Session> {
-  const servers = await Promise.all([startServer(framework, a), startServer(framework, b)]);
+  const servers = await Promise.all(
+    [a, b].map(async (setup) => {
+      const { child, port } = await startServer(framework, setup, pin(1), SERVER);
+      return { child, base: `http://127.0.0.1:${port}` };
+    }),
+  );
   try {
-    await Promise.all(servers.map((s) => load(`${s.base}/hello`, 1))); // JIT warm-up
+    await Promise.all(servers.map((s) => served(`${s.base}/hello`, 1))); // JIT warm-up
     const us: [number[], number[]] = [[], []];
     const cpuRatios: number[] = [];
     const rpsRatios: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const before = await Promise.all(servers.map((s) => cpuUs(s.base)));
-      const served = await Promise.all(servers.map((s) => load(`${s.base}/hello`, SECONDS)));
+      const answered = await Promise.all(servers.map((s) => served(`${s.base}/hello`, SECONDS)));
       const after = await Promise.all(servers.map((s) => cpuUs(s.base)));
-      const perRequest = servers.map((_, i) => ((after[i] as number) - (before[i] as number)) / (served[i] as number));
+      const perRequest = servers.map(
+        (_, i) => ((after[i] as number) - (before[i] as number)) / (answered[i] as number),
+      );
       us[0].push(perRequest[0] as number);
       us[1].push(perRequest[1] as number);
       cpuRatios.push((perRequest[0] as number) / (perRequest[1] as number));
-      rpsRatios.push((served[1] as number) / (served[0] as number));
+      rpsRatios.push((answered[1] as number) / (answered[0] as number));
     }
     return { us: [median(us[0]), median(us[1])], cpuRatio: median(cpuRatios), rpsRatio: median(rpsRatios) };
   } finally {
-    for (const { child } of servers) {
-      child.removeAllListeners('exit');
-      child.kill('SIGKILL');
-    }
+    for (const { child } of servers) stopServer(child);
   }
 }
 

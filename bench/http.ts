@@ -12,41 +12,13 @@
  *    protection, with bulwark's loadShedder, and (fastify) with @fastify/under-pressure; /health
  *    probed every 50 ms throughout.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { measureHttpOverhead } from './http-overhead.ts';
+import { load, startServer, stopServer } from './http-process.ts';
 import { SHED } from './http-shed.ts';
 
 const root = join(import.meta.dirname, '..');
-
-interface Load {
-  readonly requestsPerSecond: number;
-  readonly errors: number;
-  readonly statuses: Record<string, { count: number; p50: number; p99: number }>;
-  readonly probes: { count: number; ok: number; within100ms: number; p99: number; max: number };
-}
-
-function startServer(framework: string, setup: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(root, 'bench/http-server.ts'), framework, setup], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`http-server ${framework} ${setup} exited with ${code}`)));
-    child.stdout?.once('data', (chunk: Buffer) => resolve({ child, port: Number(chunk.toString().trim()) }));
-  });
-}
-
-function load(options: Record<string, unknown>): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [join(root, 'bench/http-load.ts'), JSON.stringify(options)],
-      { maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as Load)),
-    );
-  });
-}
 
 async function withServer<T>(framework: string, setup: string, fn: (base: string) => Promise<T>): Promise<T> {
   const { child, port } = await startServer(framework, setup);
@@ -55,8 +27,7 @@ async function withServer<T>(framework: string, setup: string, fn: (base: string
     await load({ url: `http://127.0.0.1:${port}/hello`, connections: 10, seconds: 1 });
     return await fn(`http://127.0.0.1:${port}`);
   } finally {
-    child.removeAllListeners('exit');
-    child.kill('SIGKILL');
+    stopServer(child);
   }
 }
 
